@@ -1,0 +1,158 @@
+//! The baseline: what `SqliteStore` does for an append and for loading an order, written by hand against rusqlite,
+//! with no async runtime, no envelopes and no generic event set in between.
+//!
+//! **The baseline works on the store's own file and does the store's work, nothing less:** the database is created
+//! by `SqliteStore::open`, so the table, its clustering and its index are the store's; the connection gets the same
+//! pragmas; an append runs the same statements, cached, in one `BEGIN IMMEDIATE` transaction, including the
+//! expected-version check and the clock that never steps back. What it leaves out is exactly what Factum adds.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use factum::store::sqlite::SCHEMA_VERSION;
+use factum::NewEvent;
+use orders_example::schema::{
+    OrderCancelled, OrderCreated, OrderEvolve, OrderShipped, OrderState, PaymentReceived, PaymentRejected,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+// The store's statements, verbatim.
+const STREAM_VERSION: &str =
+    "SELECT stream_version FROM events WHERE stream_id = ?1 ORDER BY stream_version DESC LIMIT 1";
+const HEAD: &str = "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1";
+const INSERT: &str = "INSERT INTO events (stream_id, stream_version, position, event_name, event_version, payload, \
+                      metadata, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+// What a hand-written load selects: only what the fold needs.
+const LOAD: &str = "SELECT event_name, event_version, payload FROM events WHERE stream_id = ?1 ORDER BY stream_version";
+
+/// Why the baseline failed; any of these aborts the benchmark.
+#[derive(Debug, thiserror::Error)]
+pub enum RawError {
+    /// SQLite failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// A column does not hold the type the store writes there.
+    #[error(transparent)]
+    Column(#[from] rusqlite::types::FromSqlError),
+    /// The file was not created by this build's `SqliteStore`.
+    #[error("the database has schema version {found}, expected {SCHEMA_VERSION}")]
+    Schema {
+        /// The `user_version` found.
+        found: i64,
+    },
+    /// The stream was not at the expected version; nothing was written.
+    #[error("stream `{stream_id}` is at version {actual}, expected {expected}")]
+    Conflict {
+        /// The stream appended to.
+        stream_id: String,
+        /// The version the append expected.
+        expected: u64,
+        /// The version the stream is at.
+        actual: u64,
+    },
+    /// A stored payload is not the event its name says.
+    #[error("`{event_name}` payload: {source}")]
+    Decode {
+        /// The stored event name.
+        event_name: String,
+        /// What serde_json reported.
+        source: serde_json::Error,
+    },
+    /// A stored name and version that the order rules do not know.
+    #[error("unknown event `{event_name}` v{event_version}")]
+    UnknownEvent {
+        /// The stored event name.
+        event_name: String,
+        /// The stored event version.
+        event_version: i64,
+    },
+}
+
+/// A hand-written event store over one SQLite connection.
+#[derive(Debug)]
+pub struct RawStore {
+    connection: Connection,
+}
+
+impl RawStore {
+    /// Opens a database file that `SqliteStore::open` created, with the pragmas the store sets.
+    pub fn open(path: &Path) -> Result<Self, RawError> {
+        let connection = Connection::open(path)?;
+        connection.busy_timeout(Duration::from_secs(5))?;
+        connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        let found: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found != SCHEMA_VERSION {
+            return Err(RawError::Schema { found });
+        }
+        Ok(RawStore { connection })
+    }
+
+    /// Appends `events` (their metadata is taken to be empty, stored as NULL) to `stream_id`, which must be at
+    /// `expected` (0: no stream); returns the stream's new version.
+    pub fn append(&mut self, stream_id: &str, expected: u64, events: &[NewEvent]) -> Result<u64, RawError> {
+        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let actual: i64 = transaction
+            .prepare_cached(STREAM_VERSION)?
+            .query_row([stream_id], |row| row.get(0))
+            .optional()?
+            .unwrap_or(0);
+        let actual = actual.max(0) as u64;
+        if actual != expected {
+            return Err(RawError::Conflict { stream_id: stream_id.to_owned(), expected, actual });
+        }
+        let (last_position, last_recorded_at): (i64, i64) = transaction
+            .prepare_cached(HEAD)?
+            .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?
+            .unwrap_or((0, i64::MIN));
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        let recorded_at = i64::try_from(now.as_micros()).unwrap_or(i64::MAX).max(last_recorded_at);
+        {
+            let mut insert = transaction.prepare_cached(INSERT)?;
+            for (offset, event) in (1i64..).zip(events) {
+                insert.execute(rusqlite::params![
+                    stream_id,
+                    actual as i64 + offset,
+                    last_position + offset,
+                    event.event_name,
+                    i64::from(event.event_version),
+                    event.payload,
+                    None::<Vec<u8>>,
+                    recorded_at,
+                ])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(actual + events.len() as u64)
+    }
+
+    /// Loads an order: reads its stream in one prepared statement, decodes each payload straight from the row into
+    /// the event struct its name says, and applies it with the order's own `OrderEvolve` methods. Returns the state
+    /// and the stream's version.
+    pub fn load_order(&self, stream_id: &str) -> Result<(OrderState, u64), RawError> {
+        let mut statement = self.connection.prepare_cached(LOAD)?;
+        let mut rows = statement.query([stream_id])?;
+        let mut state = OrderState::default();
+        let mut version = 0;
+        while let Some(row) = rows.next()? {
+            let event_name = row.get_ref(0)?.as_str()?;
+            let event_version: i64 = row.get(1)?;
+            let payload = row.get_ref(2)?.as_blob()?;
+            match (event_name, event_version) {
+                ("OrderCreated", 1) => state.order_created(&decode::<OrderCreated>(event_name, payload)?),
+                ("PaymentReceived", 1) => state.payment_received(&decode::<PaymentReceived>(event_name, payload)?),
+                ("PaymentRejected", 1) => state.payment_rejected(&decode::<PaymentRejected>(event_name, payload)?),
+                ("OrderShipped", 1) => state.order_shipped(&decode::<OrderShipped>(event_name, payload)?),
+                ("OrderCancelled", 1) => state.order_cancelled(&decode::<OrderCancelled>(event_name, payload)?),
+                _ => return Err(RawError::UnknownEvent { event_name: event_name.to_owned(), event_version }),
+            }
+            version += 1;
+        }
+        Ok((state, version))
+    }
+}
+
+fn decode<E: factum::Event>(event_name: &str, payload: &[u8]) -> Result<E, RawError> {
+    serde_json::from_slice(payload).map_err(|source| RawError::Decode { event_name: event_name.to_owned(), source })
+}

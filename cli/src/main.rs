@@ -1,0 +1,136 @@
+//! The `factum` command: check schemas, and generate the Rust a build would produce from them.
+
+use std::{
+    io::IsTerminal,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use clap::{Parser, Subcommand};
+use factum_codegen::{fs, model::Schema, Options, SchemaErrors};
+
+/// Factum's schema compiler.
+#[derive(Debug, Parser)]
+#[command(name = "factum", version, about = "Check Factum schemas and generate typed Rust from them")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Checks schemas: exit 0 with a summary when all are valid, 1 with every diagnostic otherwise.
+    Check {
+        /// The `.factum` files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Prints the Rust a build would generate for a schema, or writes it to `<DIR>/<stem>.rs`.
+    Generate {
+        /// The `.factum` file.
+        file: PathBuf,
+        /// Write `<stem>.rs` into this folder instead of printing.
+        #[arg(short, long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    // Decide the rendering here rather than leave it to miette's detection, which depends on the features it was
+    // built with: colours only on a terminal without `NO_COLOR`, unicode unless the terminal is known not to have it.
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let unicode = !matches!(std::env::var("TERM").as_deref(), Ok("dumb" | "linux"));
+    miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new().terminal_links(false).width(100).color(color).unicode(unicode).build(),
+        )
+    }))
+    .ok();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { files } => check(&files),
+        Command::Generate { file, out_dir } => generate(&file, out_dir.as_deref()),
+    }
+}
+
+/// Checks every file, reporting all diagnostics of all files before deciding the exit code.
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        match compile(file) {
+            Ok((schema, warnings)) => {
+                report(&warnings);
+                println!("{}: ok ({})", file.display(), summary(&schema));
+            }
+            Err(()) => failed = true,
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn generate(file: &Path, out_dir: Option<&Path>) -> ExitCode {
+    let Ok((schema, warnings)) = compile(file) else { return ExitCode::FAILURE };
+    report(&warnings);
+    let code =
+        factum_codegen::format(factum_codegen::generate(&schema, &Options::default()), &file.display().to_string());
+    let Some(out_dir) = out_dir else {
+        print!("{code}");
+        return ExitCode::SUCCESS;
+    };
+    let stem = file.file_stem().map_or_else(|| "schema".into(), |stem| stem.to_string_lossy());
+    let target = out_dir.join(format!("{stem}.rs"));
+    match fs::write_if_changed(&target, &code) {
+        Ok(_) => {
+            println!("wrote {}", target.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::msg(error.to_string()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads and compiles one schema, printing its errors (and warnings) when it has errors.
+fn compile(file: &Path) -> Result<(Schema, Option<SchemaErrors>), ()> {
+    let source = fs::read_schema(file).map_err(|error| eprintln!("{:?}", miette::Report::msg(error.to_string())))?;
+    let name = file.display().to_string();
+    match factum_codegen::compile_source(&name, &source) {
+        Ok((schema, warnings)) => {
+            let warnings = (!warnings.is_empty()).then(|| SchemaErrors {
+                name,
+                source: std::sync::Arc::new(source),
+                diagnostics: warnings,
+            });
+            Ok((schema, warnings))
+        }
+        Err(errors) => {
+            report(&Some(errors.clone()));
+            eprintln!("{}", errors);
+            Err(())
+        }
+    }
+}
+
+fn report(diagnostics: &Option<SchemaErrors>) {
+    for report in diagnostics.iter().flat_map(SchemaErrors::reports) {
+        eprintln!("{report:?}");
+    }
+}
+
+/// `5 events, 1 aggregate, 4 commands, 1 projection`.
+fn summary(schema: &Schema) -> String {
+    let commands: usize = schema.aggregates.iter().map(|aggregate| aggregate.commands.len()).sum();
+    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+    [
+        count(schema.event_names().len(), "event"),
+        count(schema.aggregates.len(), "aggregate"),
+        count(commands, "command"),
+        count(schema.projections.len(), "projection"),
+    ]
+    .join(", ")
+}

@@ -1,0 +1,196 @@
+//! Checks on events: their versions, the events commands emit and projections handle, and events nothing uses.
+
+use std::collections::HashMap;
+
+use super::{did_you_mean, kind_of};
+use crate::{
+    diagnostics::Diagnostic,
+    model::{Ident, Schema},
+};
+
+// Each version of an event is declared once: the store tells payloads apart by name and version.
+pub(super) fn check_duplicate_versions(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+    let mut first_by_version = HashMap::new();
+    for def in &schema.events {
+        let key = (def.name.name.as_str(), def.version);
+        let Some(first) = first_by_version.get(&key) else {
+            first_by_version.insert(key, def.version_span);
+            continue;
+        };
+        let next_free = schema.event_versions(&def.name.name).map(|other| other.version).max().unwrap_or(def.version);
+        let mut diagnostic = Diagnostic::error(
+            "factum::duplicate-event-version",
+            format!("event `{}` declares `v{}` twice", def.name.name, def.version),
+            def.version_span,
+            format!("`v{}` declared again here", def.version),
+        )
+        .with_label(*first, format!("`v{}` first declared here", def.version));
+        if let Some(next) = next_free.checked_add(1) {
+            diagnostic = diagnostic.with_help(format!("a new shape of the event needs a new version, e.g. `v{next}`"));
+        }
+        diagnostics.push(diagnostic);
+    }
+}
+
+/// The diagnostic for a reference to an event that is not declared; the suggestion skips the events `listed` beside
+/// it, which the user evidently did not mean.
+fn unknown_event(schema: &Schema, event: &Ident, message: String, listed: &[&String]) -> Diagnostic {
+    let name = &event.name;
+    let diagnostic =
+        Diagnostic::error("factum::unknown-event", message, event.span, "no event of this name is declared");
+    let help = match kind_of(schema, name) {
+        Some(kind) => Some(format!("`{name}` is {}, not an event", kind.with_article())),
+        None => {
+            let candidates =
+                schema.event_names().into_iter().filter(|candidate| !listed.iter().any(|listed| listed == candidate));
+            did_you_mean(name, candidates).map(|close| format!("did you mean `{close}`?"))
+        }
+    };
+    match help {
+        Some(help) => diagnostic.with_help(help),
+        None => diagnostic,
+    }
+}
+
+// Every event in an `emits` clause is declared.
+pub(super) fn check_emitted_events_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+    for command in schema.aggregates.iter().flat_map(|aggregate| &aggregate.commands) {
+        let mut seen = Vec::new();
+        for event in command.emits.events() {
+            // A repeated event is reported as a repeat, not again as unknown.
+            if seen.contains(&&event.name) {
+                continue;
+            }
+            seen.push(&event.name);
+            if schema.event_versions(&event.name).next().is_none() {
+                let message = format!("command `{}` emits unknown event `{}`", command.name.name, event.name);
+                let listed: Vec<&String> = command.emits.events().map(|listed| &listed.name).collect();
+                diagnostics.push(unknown_event(schema, event, message, &listed));
+            }
+        }
+    }
+}
+
+// An event appears once in an `emits` clause: each slot is a field of the command's outcome, and an event listed
+// twice would be ambiguous in the aggregate's event enum and in the outcome enums.
+pub(super) fn check_emits_repeats(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+    for command in schema.aggregates.iter().flat_map(|aggregate| &aggregate.commands) {
+        let mut first_by_name = HashMap::new();
+        for event in command.emits.events() {
+            let Some(first) = first_by_name.get(event.name.as_str()) else {
+                first_by_name.insert(event.name.as_str(), event.span);
+                continue;
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "factum::duplicate-emit",
+                    format!("command `{}` lists event `{}` twice in `emits`", command.name.name, event.name),
+                    event.span,
+                    format!("`{}` listed again here", event.name),
+                )
+                .with_label(*first, format!("`{}` first listed here", event.name))
+                .with_help("list each event once"),
+            );
+        }
+    }
+}
+
+// Every event a projection handles is declared.
+pub(super) fn check_projection_events_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+    for projection in &schema.projections {
+        let mut seen = Vec::new();
+        for event in &projection.events {
+            // A repeated event is reported as a repeat, not again as unknown.
+            if seen.contains(&&event.name) {
+                continue;
+            }
+            seen.push(&event.name);
+            if schema.event_versions(&event.name).next().is_none() {
+                let message = format!("projection `{}` handles unknown event `{}`", projection.name.name, event.name);
+                let listed: Vec<&String> = projection.events.iter().map(|listed| &listed.name).collect();
+                diagnostics.push(unknown_event(schema, event, message, &listed));
+            }
+        }
+    }
+}
+
+// A projection lists each event once: it has one handler method per event.
+pub(super) fn check_projection_repeats(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+    for projection in &schema.projections {
+        let mut first_by_name = HashMap::new();
+        for event in &projection.events {
+            let Some(first) = first_by_name.get(event.name.as_str()) else {
+                first_by_name.insert(event.name.as_str(), event.span);
+                continue;
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "factum::duplicate-projection-event",
+                    format!("projection `{}` lists event `{}` twice", projection.name.name, event.name),
+                    event.span,
+                    format!("`{}` listed again here", event.name),
+                )
+                .with_label(*first, format!("`{}` first listed here", event.name))
+                .with_help("list each event once"),
+            );
+        }
+    }
+}
+
+/// Whether some command of some aggregate emits the event named `name`.
+fn is_emitted(schema: &Schema, name: &str) -> bool {
+    schema
+        .aggregates
+        .iter()
+        .flat_map(|aggregate| &aggregate.commands)
+        .any(|command| command.emits.events().any(|event| event.name == name))
+}
+
+// Warning: an event that no command emits and no projection handles is probably a leftover or a typo. Reported
+// once per event name, at its first version.
+pub(super) fn check_unused_events(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+    for name in schema.event_names() {
+        let handled =
+            schema.projections.iter().any(|projection| projection.events.iter().any(|event| event.name == name));
+        if handled || is_emitted(schema, name) {
+            continue;
+        }
+        let Some(first) = schema.event_versions(name).next() else { continue };
+        diagnostics.push(
+            Diagnostic::warning(
+                "factum::unused-event",
+                format!("event `{name}` is never emitted nor handled"),
+                first.name.span,
+                "no command emits it and no projection handles it",
+            )
+            .with_help(format!(
+                "emit it from a command (`emits {name}`), handle it in a projection (`on {name}`), or remove it"
+            )),
+        );
+    }
+}
+
+// Warning: a projection handling a declared event that no command emits will never see it. (An undeclared event is
+// an error, reported by `check_projection_events_exist`.)
+pub(super) fn check_projection_events_are_emitted(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+    for projection in &schema.projections {
+        let mut seen = Vec::new();
+        for event in &projection.events {
+            let repeated = seen.contains(&&event.name);
+            seen.push(&event.name);
+            let declared = schema.event_versions(&event.name).next().is_some();
+            if repeated || !declared || is_emitted(schema, &event.name) {
+                continue;
+            }
+            diagnostics.push(
+                Diagnostic::warning(
+                    "factum::unemitted-event",
+                    format!("projection `{}` handles `{}`, which no command emits", projection.name.name, event.name),
+                    event.span,
+                    "this handler would never run",
+                )
+                .with_help(format!("add `{}` to a command's `emits`, or remove it from the projection", event.name)),
+            );
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Event enums (an aggregate's events, or a projection's subscription) and their `EventSet` impl: stored names,
+//! encoding, and decoding dispatched on name and version.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{rust, Context};
+use crate::model::Ident;
+
+/// An enum named `enum_name` with one variant per event in `events`, `From` each event, and its `EventSet` impl.
+pub(super) fn emit(context: &Context<'_>, enum_name: &str, doc: &str, events: &[&Ident]) -> TokenStream {
+    let runtime = context.runtime;
+    let private = context.private();
+    let name = rust::ident(enum_name);
+    let variants: Vec<_> = events.iter().map(|event| rust::ident(&event.name)).collect();
+    let variant_docs = events.iter().map(|event| format!(" A `{}` event.", event.name));
+    let stored_names = events.iter().map(|event| event.name.as_str());
+    let decode_arms = events.iter().map(|event| decode_arm(context, enum_name, &event.name));
+    let doc = format!(" {doc}");
+
+    quote! {
+        #[doc = #doc]
+        #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#[doc = #variant_docs] #variants(#variants),)*
+        }
+
+        #(
+            #[automatically_derived]
+            impl #private::From<#variants> for #name {
+                fn from(event: #variants) -> Self {
+                    #name::#variants(event)
+                }
+            }
+        )*
+
+        #[automatically_derived]
+        impl #runtime::EventSet for #name {
+            const NAMES: &'static [&'static str] = &[#(#stored_names),*];
+
+            fn name(&self) -> &'static str {
+                match self {
+                    #(#name::#variants(_) => <#variants as #runtime::Event>::NAME,)*
+                }
+            }
+
+            fn version(&self) -> u32 {
+                match self {
+                    #(#name::#variants(_) => <#variants as #runtime::Event>::VERSION,)*
+                }
+            }
+
+            fn encode(&self) -> #private::Result<#private::Vec<u8>, #private::serde_json::Error> {
+                match self {
+                    #(#name::#variants(event) => #runtime::encode_payload(event),)*
+                }
+            }
+
+            fn decode(
+                name: &str,
+                version: u32,
+                payload: &[u8],
+            ) -> #private::Result<Self, #runtime::DecodeErrorKind> {
+                match name {
+                    #(#decode_arms)*
+                    _ => #private::Result::Err(#runtime::DecodeErrorKind::UnknownEvent {
+                        name: #private::String::from(name),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// The arm of `decode` for one stored name: each readable version, and an error naming the known ones.
+fn decode_arm(context: &Context<'_>, enum_name: &str, event: &str) -> TokenStream {
+    let runtime = context.runtime;
+    let private = context.private();
+    let enum_name = rust::ident(enum_name);
+    let variant = rust::ident(event);
+    let latest = context.schema.latest_event(event).map_or(1, |def| def.version);
+    let known = format!("v{latest}");
+    quote! {
+        #event => match version {
+            #latest => #runtime::decode_payload::<#variant>(payload).map(#enum_name::#variant),
+            _ => #private::Result::Err(#runtime::DecodeErrorKind::UnknownVersion {
+                name: #private::String::from(name),
+                version,
+                known: #private::String::from(#known),
+            }),
+        },
+    }
+}

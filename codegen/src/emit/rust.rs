@@ -1,0 +1,111 @@
+//! Small pieces every emitter uses: Rust types for schema types, doc attributes, identifiers.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use super::Context;
+use crate::model::{Builtin, Docs, Field, TypeKind, TypeRef};
+
+/// An identifier for a name the checks accepted.
+pub(super) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The snake_case method identifier for a type name.
+pub(super) fn method(name: &str) -> Ident {
+    ident(&crate::names::snake_case(name))
+}
+
+/// `#[doc = "..."]` attributes for the user's doc lines, or for `fallback` when there are none.
+pub(super) fn docs(docs: &Docs, fallback: impl FnOnce() -> String) -> TokenStream {
+    if docs.is_empty() {
+        let line = format!(" {}", fallback());
+        return quote!(#[doc = #line]);
+    }
+    let lines = docs.iter().map(|line| format!(" {line}"));
+    quote!(#(#[doc = #lines])*)
+}
+
+/// The Rust type of a schema type.
+pub(super) fn rust_type(context: &Context<'_>, ty: &TypeRef) -> TokenStream {
+    let private = context.private();
+    match &ty.kind {
+        TypeKind::Builtin(builtin) => match builtin {
+            Builtin::Bool => quote!(bool),
+            Builtin::I32 => quote!(i32),
+            Builtin::I64 => quote!(i64),
+            Builtin::U32 => quote!(u32),
+            Builtin::U64 => quote!(u64),
+            Builtin::F64 => quote!(f64),
+            Builtin::String => quote!(#private::String),
+            Builtin::Bytes => quote!(#private::Bytes),
+            Builtin::Uuid => quote!(#private::Uuid),
+            Builtin::Timestamp => quote!(#private::Timestamp),
+            Builtin::Date => quote!(#private::Date),
+        },
+        TypeKind::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        TypeKind::List(item) => {
+            let item = rust_type(context, item);
+            quote!(#private::Vec<#item>)
+        }
+        TypeKind::Option(inner) => {
+            let inner = rust_type(context, inner);
+            quote!(#private::Option<#inner>)
+        }
+        TypeKind::Map(key, value) => {
+            let key = rust_type(context, key);
+            let value = rust_type(context, value);
+            quote!(#private::Map<#key, #value>)
+        }
+    }
+}
+
+/// The fields of a struct, with docs (`owner` says whose field it is, for the fallback doc).
+pub(super) fn fields(context: &Context<'_>, fields: &[Field], owner: &str) -> TokenStream {
+    let fields = fields.iter().map(|field| {
+        let docs = docs(&field.docs, || format!("The `{}` of {owner}.", field.name.name));
+        let name = ident(&field.name.name);
+        let ty = rust_type(context, &field.ty);
+        quote!(#docs pub #name: #ty,)
+    });
+    quote!(#(#fields)*)
+}
+
+/// The derives and serde attribute every serializable record carries.
+pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStream {
+    let private = context.private();
+    let serde_path = format!("{}::serde", quote!(#private).to_string().replace(' ', ""));
+    let default = default.then(|| quote!(#private::Default,));
+    quote! {
+        #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq, #default
+            #private::serde::Serialize, #private::serde::Deserialize)]
+        #[serde(crate = #serde_path)]
+    }
+}
+
+/// Whether a value of this type has a `Default` (so a state field of it starts out defined).
+pub(super) fn has_default(context: &Context<'_>, ty: &TypeRef) -> bool {
+    has_default_within(context, ty, &mut Vec::new())
+}
+
+fn has_default_within<'a>(context: &Context<'a>, ty: &'a TypeRef, visiting: &mut Vec<&'a str>) -> bool {
+    match &ty.kind {
+        TypeKind::Builtin(_) | TypeKind::List(_) | TypeKind::Option(_) | TypeKind::Map(..) => true,
+        TypeKind::Named(name) => {
+            if context.schema.enum_def(name).is_some() {
+                return false;
+            }
+            let Some(def) = context.schema.type_def(name) else { return false };
+            if visiting.contains(&name.as_str()) {
+                return true;
+            }
+            visiting.push(name);
+            let all = def.fields.iter().all(|field| has_default_within(context, &field.ty, visiting));
+            visiting.pop();
+            all
+        }
+    }
+}

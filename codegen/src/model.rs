@@ -1,0 +1,332 @@
+//! The front-end-agnostic model of a schema: what the `.factum` parser and the derive macros both lower into, what
+//! the checks inspect, and what the emitters read.
+//!
+//! The model keeps declarations in source order and names as written; nothing here is resolved or validated. Every
+//! name carries the [`Span`] it came from, so that a check can point at it. Once [`crate::check`] accepts a model,
+//! the emitters may assume every reference resolves and every name is unique.
+
+use serde::Serialize;
+
+/// A byte range in the source a declaration came from (`start..end`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    /// The first byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
+
+/// A name as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl Ident {
+    /// A name at a span.
+    pub fn new(name: impl Into<String>, span: Span) -> Self {
+        Ident { name: name.into(), span }
+    }
+}
+
+/// A whole schema: every declaration of one `.factum` file (or one set of derive declarations), in source order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Schema {
+    /// Named record types (`type LineItem { ... }`).
+    pub types: Vec<TypeDef>,
+    /// Enumerations (`enum OrderStatus { ... }`).
+    pub enums: Vec<EnumDef>,
+    /// Event versions (`event OrderCreated v1 { ... }`), one entry per declared version.
+    pub events: Vec<EventDef>,
+    /// Aggregates.
+    pub aggregates: Vec<AggregateDef>,
+    /// Projections.
+    pub projections: Vec<ProjectionDef>,
+}
+
+/// `///` doc lines, without the slashes, one entry per line.
+pub type Docs = Vec<String>;
+
+/// A named record type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The type's name.
+    pub name: Ident,
+    /// Its fields, in order.
+    pub fields: Vec<Field>,
+}
+
+/// An enumeration of unit variants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The enum's name.
+    pub name: Ident,
+    /// Its variants, in order.
+    pub variants: Vec<Variant>,
+}
+
+/// One variant of an enum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variant {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The variant's name.
+    pub name: Ident,
+}
+
+/// One version of an event. Several versions of the same event are several `EventDef`s sharing a name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The event's name, which is also its stored name.
+    pub name: Ident,
+    /// The version tag (`v3` is 3).
+    pub version: u32,
+    /// Where the version tag was written.
+    pub version_span: Span,
+    /// The payload's fields, in order.
+    pub fields: Vec<Field>,
+}
+
+/// A field of a type, event, command or state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The field's name.
+    pub name: Ident,
+    /// The field's type.
+    pub ty: TypeRef,
+}
+
+/// A type as written in a field, with where it was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeRef {
+    /// What the type is.
+    pub kind: TypeKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The shapes a field's type can take.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TypeKind {
+    /// A built-in scalar.
+    Builtin(Builtin),
+    /// A reference by name to a `type` or an `enum` (resolved by the checks).
+    Named(String),
+    /// `[T]`.
+    List(Box<TypeRef>),
+    /// `T?`.
+    Option(Box<TypeRef>),
+    /// `Map<K, V>`.
+    Map(Box<TypeRef>, Box<TypeRef>),
+}
+
+/// The built-in scalar types of the schema language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Builtin {
+    /// `bool`
+    Bool,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `u32`
+    U32,
+    /// `u64`
+    U64,
+    /// `f64`
+    F64,
+    /// `String`
+    String,
+    /// `Bytes`
+    Bytes,
+    /// `Uuid`
+    Uuid,
+    /// `Timestamp`
+    Timestamp,
+    /// `Date`
+    Date,
+}
+
+impl Builtin {
+    /// Every built-in, in the order the docs list them.
+    pub const ALL: [Builtin; 11] = [
+        Builtin::Bool,
+        Builtin::I32,
+        Builtin::I64,
+        Builtin::U32,
+        Builtin::U64,
+        Builtin::F64,
+        Builtin::String,
+        Builtin::Bytes,
+        Builtin::Uuid,
+        Builtin::Timestamp,
+        Builtin::Date,
+    ];
+
+    /// The name the schema language spells the type with.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Builtin::Bool => "bool",
+            Builtin::I32 => "i32",
+            Builtin::I64 => "i64",
+            Builtin::U32 => "u32",
+            Builtin::U64 => "u64",
+            Builtin::F64 => "f64",
+            Builtin::String => "String",
+            Builtin::Bytes => "Bytes",
+            Builtin::Uuid => "Uuid",
+            Builtin::Timestamp => "Timestamp",
+            Builtin::Date => "Date",
+        }
+    }
+
+    /// The built-in spelled `keyword`, if any.
+    pub fn from_keyword(keyword: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|builtin| builtin.keyword() == keyword)
+    }
+}
+
+/// An aggregate: a stream id type, a state, and the commands it decides.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AggregateDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The aggregate's name.
+    pub name: Ident,
+    /// The type of the id that tells instances apart (`id: Uuid`).
+    pub id: TypeRef,
+    /// The fields of the state folded from its events.
+    pub state: Vec<Field>,
+    /// Its commands, in order.
+    pub commands: Vec<CommandDef>,
+}
+
+impl AggregateDef {
+    /// The aggregate's events: the union of what its commands emit, in order of first mention.
+    pub fn events(&self) -> Vec<&Ident> {
+        let mut events: Vec<&Ident> = Vec::new();
+        for command in &self.commands {
+            for event in command.emits.events() {
+                if !events.iter().any(|seen| seen.name == event.name) {
+                    events.push(event);
+                }
+            }
+        }
+        events
+    }
+}
+
+/// A command of an aggregate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The command's name.
+    pub name: Ident,
+    /// Its fields, in order.
+    pub fields: Vec<Field>,
+    /// What deciding it may record.
+    pub emits: Emits,
+}
+
+/// A command's `emits` clause: a sequence of slots, each filled by the decide method, recorded in order.
+///
+/// `emits A` is one slot holding exactly `A`; `emits A | B` one slot holding exactly one of them; `emits A?` one slot
+/// holding `A` or nothing; `emits A, B` two slots, recorded in that order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Emits {
+    /// The slots, in order.
+    pub slots: Vec<EmitSlot>,
+    /// Where the clause was written.
+    pub span: Span,
+}
+
+impl Emits {
+    /// Every event named in the clause, in order, with repeats.
+    pub fn events(&self) -> impl Iterator<Item = &Ident> {
+        self.slots.iter().flat_map(|slot| slot.events())
+    }
+}
+
+/// One slot of an `emits` clause.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum EmitSlot {
+    /// Exactly this event.
+    One(Ident),
+    /// This event, or nothing.
+    Optional(Ident),
+    /// Exactly one of these events (at least two).
+    OneOf(Vec<Ident>),
+}
+
+impl EmitSlot {
+    /// The events the slot names.
+    pub fn events(&self) -> &[Ident] {
+        match self {
+            EmitSlot::One(event) | EmitSlot::Optional(event) => std::slice::from_ref(event),
+            EmitSlot::OneOf(events) => events,
+        }
+    }
+}
+
+/// A projection: a read model over the global log, subscribed to some events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProjectionDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The projection's name.
+    pub name: Ident,
+    /// The events it handles, in order.
+    pub events: Vec<Ident>,
+}
+
+impl Schema {
+    /// The record type named `name`, if one is declared.
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|def| def.name.name == name)
+    }
+
+    /// The enum named `name`, if one is declared.
+    pub fn enum_def(&self, name: &str) -> Option<&EnumDef> {
+        self.enums.iter().find(|def| def.name.name == name)
+    }
+
+    /// Every declared version of the event named `name`, in declaration order.
+    pub fn event_versions<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a EventDef> + 'a {
+        self.events.iter().filter(move |def| def.name.name == name)
+    }
+
+    /// The latest (highest) declared version of the event named `name`.
+    pub fn latest_event(&self, name: &str) -> Option<&EventDef> {
+        self.events.iter().filter(|def| def.name.name == name).max_by_key(|def| def.version)
+    }
+
+    /// The distinct event names, in order of first declaration.
+    pub fn event_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for def in &self.events {
+            if !names.contains(&def.name.name.as_str()) {
+                names.push(&def.name.name);
+            }
+        }
+        names
+    }
+}

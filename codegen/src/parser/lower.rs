@@ -1,0 +1,406 @@
+//! Lowers pest's parse tree into the [`model`](crate::model), reporting what the grammar cannot express: an
+//! aggregate without an `id` or with two, two `state` blocks, docs where nothing takes them, a `v0` or a version too
+//! large to store.
+//!
+//! The grammar guarantees the shape of the tree, but nothing here relies on it to avoid a panic: every part is
+//! matched by rule, and a part that is somehow missing leaves a default behind instead of unwrapping.
+
+use pest::iterators::{Pair, Pairs};
+
+use super::grammar::Rule;
+use crate::{
+    diagnostics::Diagnostic,
+    model::{
+        AggregateDef, Builtin, CommandDef, Docs, EmitSlot, Emits, EnumDef, EventDef, Field, Ident, ProjectionDef,
+        Schema, Span, TypeDef, TypeKind, TypeRef, Variant,
+    },
+};
+
+/// Lowers a successful parse of `source[offset..]`, pushing any problems onto `diagnostics`.
+pub(super) fn lower(pairs: Pairs<'_, Rule>, offset: usize, diagnostics: &mut Vec<Diagnostic>) -> Schema {
+    let mut lowerer = Lowerer { offset, diagnostics };
+    let mut schema = Schema::default();
+    for declaration in pairs {
+        match declaration.as_rule() {
+            Rule::type_def => schema.types.push(lowerer.type_def(declaration)),
+            Rule::enum_def => schema.enums.push(lowerer.enum_def(declaration)),
+            Rule::event_def => {
+                if let Some(event) = lowerer.event_def(declaration) {
+                    schema.events.push(event);
+                }
+            }
+            Rule::aggregate_def => {
+                if let Some(aggregate) = lowerer.aggregate_def(declaration) {
+                    schema.aggregates.push(aggregate);
+                }
+            }
+            Rule::projection_def => schema.projections.push(lowerer.projection_def(declaration)),
+            _ => {}
+        }
+    }
+    schema
+}
+
+/// The lowering context: where the parsed text starts in the source, and where problems go.
+struct Lowerer<'d> {
+    offset: usize,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+impl Lowerer<'_> {
+    fn type_def(&mut self, pair: Pair<'_, Rule>) -> TypeDef {
+        let mut def = TypeDef { docs: Docs::new(), name: self.placeholder(&pair), fields: Vec::new() };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => def.docs = docs(part),
+                Rule::type_name => def.name = self.ident(&part),
+                Rule::field => def.fields.push(self.field(part)),
+                _ => {}
+            }
+        }
+        def
+    }
+
+    fn enum_def(&mut self, pair: Pair<'_, Rule>) -> EnumDef {
+        let mut def = EnumDef { docs: Docs::new(), name: self.placeholder(&pair), variants: Vec::new() };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => def.docs = docs(part),
+                Rule::enum_name => def.name = self.ident(&part),
+                Rule::variant => def.variants.push(self.variant(part)),
+                _ => {}
+            }
+        }
+        def
+    }
+
+    fn variant(&mut self, pair: Pair<'_, Rule>) -> Variant {
+        let mut variant = Variant { docs: Docs::new(), name: self.placeholder(&pair) };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => variant.docs = docs(part),
+                Rule::variant_name => variant.name = self.ident(&part),
+                _ => {}
+            }
+        }
+        variant
+    }
+
+    /// An event version, or `None` (with a diagnostic) when its version tag is unusable.
+    fn event_def(&mut self, pair: Pair<'_, Rule>) -> Option<EventDef> {
+        let mut def = EventDef {
+            docs: Docs::new(),
+            name: self.placeholder(&pair),
+            version: 1,
+            version_span: Span::default(),
+            fields: Vec::new(),
+        };
+        let mut valid_version = true;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => def.docs = docs(part),
+                Rule::event_name => def.name = self.ident(&part),
+                Rule::version => {
+                    def.version_span = self.span(&part);
+                    match self.version(&part) {
+                        Some(version) => def.version = version,
+                        None => valid_version = false,
+                    }
+                }
+                Rule::field => def.fields.push(self.field(part)),
+                _ => {}
+            }
+        }
+        valid_version.then_some(def)
+    }
+
+    // An event version is a number from 1 to `u32::MAX`, written `v1`.
+    fn version(&mut self, pair: &Pair<'_, Rule>) -> Option<u32> {
+        let digits = pair.as_str().trim_start_matches('v');
+        let span = self.span(pair);
+        match digits.parse::<u32>() {
+            Ok(0) => {
+                let diagnostic = Diagnostic::error(
+                    "factum::invalid-version",
+                    "event versions start at `v1`",
+                    span,
+                    format!("`{}` is not a version", pair.as_str()),
+                )
+                .with_help("number the first version of an event `v1`");
+                self.diagnostics.push(diagnostic);
+                None
+            }
+            Ok(version) => Some(version),
+            Err(_) => {
+                let message = format!("version `{}` is too large", pair.as_str());
+                let label = format!("the largest version is `v{}`", u32::MAX);
+                self.diagnostics.push(Diagnostic::error("factum::invalid-version", message, span, label));
+                None
+            }
+        }
+    }
+
+    /// An aggregate, or `None` (with a diagnostic) when it has no `id`.
+    fn aggregate_def(&mut self, pair: Pair<'_, Rule>) -> Option<AggregateDef> {
+        let mut docs_found = Docs::new();
+        let mut name = self.placeholder(&pair);
+        let mut id: Option<(TypeRef, Span)> = None;
+        let mut state: Option<(Vec<Field>, Span)> = None;
+        let mut commands = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => docs_found = docs(part),
+                Rule::aggregate_name => name = self.ident(&part),
+                Rule::id_member => {
+                    let (keyword, ty) = self.id_member(part);
+                    match &id {
+                        Some((_, first)) => self.diagnostics.push(
+                            Diagnostic::error(
+                                "factum::duplicate-member",
+                                format!("aggregate `{}` declares `id` twice", name.name),
+                                keyword,
+                                "second `id`",
+                            )
+                            .with_label(*first, "first `id` here"),
+                        ),
+                        None => id = Some((ty, keyword)),
+                    }
+                }
+                Rule::state_member => {
+                    let (keyword, fields) = self.state_member(part);
+                    match &state {
+                        Some((_, first)) => self.diagnostics.push(
+                            Diagnostic::error(
+                                "factum::duplicate-member",
+                                format!("aggregate `{}` declares `state` twice", name.name),
+                                keyword,
+                                "second `state`",
+                            )
+                            .with_label(*first, "first `state` here")
+                            .with_help("put every state field in one `state { ... }` block"),
+                        ),
+                        None => state = Some((fields, keyword)),
+                    }
+                }
+                Rule::command_def => commands.push(self.command_def(part)),
+                _ => {}
+            }
+        }
+        let Some((id, _)) = id else {
+            let diagnostic = Diagnostic::error(
+                "factum::missing-id",
+                format!("aggregate `{}` has no `id`", name.name),
+                name.span,
+                "no `id` member",
+            )
+            .with_help("declare the type of the id that tells instances apart, e.g. `id: Uuid`");
+            self.diagnostics.push(diagnostic);
+            return None;
+        };
+        let state = state.map(|(fields, _)| fields).unwrap_or_default();
+        Some(AggregateDef { docs: docs_found, name, id, state, commands })
+    }
+
+    /// The `id` keyword's span and the id's type.
+    fn id_member(&mut self, pair: Pair<'_, Rule>) -> (Span, TypeRef) {
+        let mut keyword = self.span(&pair);
+        let mut ty = TypeRef { kind: TypeKind::Builtin(Builtin::Uuid), span: keyword };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => self.reject_docs(&part, "an `id`"),
+                Rule::kw_id => keyword = self.span(&part),
+                Rule::type_ref => ty = self.type_ref(part),
+                _ => {}
+            }
+        }
+        (keyword, ty)
+    }
+
+    /// The `state` keyword's span and the state's fields.
+    fn state_member(&mut self, pair: Pair<'_, Rule>) -> (Span, Vec<Field>) {
+        let mut keyword = self.span(&pair);
+        let mut fields = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => self.reject_docs(&part, "a `state` block"),
+                Rule::kw_state => keyword = self.span(&part),
+                Rule::field => fields.push(self.field(part)),
+                _ => {}
+            }
+        }
+        (keyword, fields)
+    }
+
+    // Docs are allowed on everything that becomes a documented item; an aggregate's `id` and `state` do not.
+    fn reject_docs(&mut self, docs: &Pair<'_, Rule>, what: &str) {
+        if docs.as_str().is_empty() {
+            return;
+        }
+        let diagnostic = Diagnostic::error(
+            "factum::misplaced-doc",
+            format!("doc comments are not allowed on {what}"),
+            self.span(docs),
+            "this doc comment documents nothing",
+        )
+        .with_help("document the aggregate itself, or its state fields, or turn this into a `//` comment");
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn command_def(&mut self, pair: Pair<'_, Rule>) -> CommandDef {
+        let mut def = CommandDef {
+            docs: Docs::new(),
+            name: self.placeholder(&pair),
+            fields: Vec::new(),
+            emits: Emits { slots: Vec::new(), span: Span::default() },
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => def.docs = docs(part),
+                Rule::command_name => def.name = self.ident(&part),
+                Rule::field => def.fields.push(self.field(part)),
+                Rule::emits => def.emits = self.emits(part),
+                _ => {}
+            }
+        }
+        def
+    }
+
+    fn emits(&mut self, pair: Pair<'_, Rule>) -> Emits {
+        let span = self.span_without_trivia(&pair);
+        let slots =
+            pair.into_inner().filter(|part| part.as_rule() == Rule::emit_slot).map(|slot| self.slot(slot)).collect();
+        Emits { slots, span }
+    }
+
+    fn slot(&mut self, pair: Pair<'_, Rule>) -> EmitSlot {
+        let mut events = Vec::new();
+        let mut optional = false;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::event_ref => events.push(self.ident(&part)),
+                Rule::question => optional = true,
+                _ => {}
+            }
+        }
+        match (events.len(), optional) {
+            (1, true) => EmitSlot::Optional(events.remove(0)),
+            (1, false) => EmitSlot::One(events.remove(0)),
+            _ => EmitSlot::OneOf(events),
+        }
+    }
+
+    fn projection_def(&mut self, pair: Pair<'_, Rule>) -> ProjectionDef {
+        let mut def = ProjectionDef { docs: Docs::new(), name: self.placeholder(&pair), events: Vec::new() };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => def.docs = docs(part),
+                Rule::projection_name => def.name = self.ident(&part),
+                Rule::event_ref => def.events.push(self.ident(&part)),
+                _ => {}
+            }
+        }
+        def
+    }
+
+    fn field(&mut self, pair: Pair<'_, Rule>) -> Field {
+        let span = self.span(&pair);
+        let mut field = Field {
+            docs: Docs::new(),
+            name: self.placeholder(&pair),
+            ty: TypeRef { kind: TypeKind::Named(String::new()), span },
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => field.docs = docs(part),
+                Rule::field_name => field.name = self.ident(&part),
+                Rule::type_ref => field.ty = self.type_ref(part),
+                _ => {}
+            }
+        }
+        field
+    }
+
+    /// A type: its atom, wrapped in an option for each `?` after it. Recursion is bounded by the parser's nesting
+    /// limit.
+    fn type_ref(&mut self, pair: Pair<'_, Rule>) -> TypeRef {
+        let start = pair.as_span().start() + self.offset;
+        let mut ty = TypeRef { kind: TypeKind::Named(String::new()), span: self.span_without_trivia(&pair) };
+        for part in pair.into_inner() {
+            let span = self.span(&part);
+            match part.as_rule() {
+                Rule::named_type => {
+                    let name = part.as_str();
+                    let kind = match Builtin::from_keyword(name) {
+                        Some(builtin) => TypeKind::Builtin(builtin),
+                        None => TypeKind::Named(name.to_owned()),
+                    };
+                    ty = TypeRef { kind, span };
+                }
+                Rule::list_type => {
+                    let element = part.into_inner().find(|inner| inner.as_rule() == Rule::type_ref);
+                    let element = element.map(|inner| self.type_ref(inner)).unwrap_or_else(|| ty.clone());
+                    ty = TypeRef { kind: TypeKind::List(Box::new(element)), span };
+                }
+                Rule::map_type => {
+                    let mut types = part.into_inner().filter(|inner| inner.as_rule() == Rule::type_ref);
+                    let mut next = |lowerer: &mut Self| match types.next() {
+                        Some(inner) => lowerer.type_ref(inner),
+                        None => ty.clone(),
+                    };
+                    let key = next(self);
+                    let value = next(self);
+                    ty = TypeRef { kind: TypeKind::Map(Box::new(key), Box::new(value)), span };
+                }
+                Rule::question => {
+                    ty = TypeRef { kind: TypeKind::Option(Box::new(ty)), span: Span::new(start, span.end) };
+                }
+                _ => {}
+            }
+        }
+        ty
+    }
+
+    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+        Ident::new(pair.as_str(), self.span(pair))
+    }
+
+    /// An empty name at the start of `pair`, for a part the grammar guarantees but the tree somehow lacks.
+    fn placeholder(&self, pair: &Pair<'_, Rule>) -> Ident {
+        let start = pair.as_span().start() + self.offset;
+        Ident::new("", Span::new(start, start))
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(span.start() + self.offset, span.end() + self.offset)
+    }
+
+    /// The span of a rule that ends in a repetition, without the whitespace and comments pest skipped before
+    /// finding that the repetition was over (`u64 // total` is `u64`).
+    fn span_without_trivia(&self, pair: &Pair<'_, Rule>) -> Span {
+        let mut text = pair.as_str();
+        loop {
+            text = text.trim_end_matches([' ', '\t', '\r', '\n']);
+            let last_line = text.rfind(['\n', '\r']).map_or(0, |newline| newline + 1);
+            // No token contains `/`, so a `//` on the last line starts a comment.
+            match text[last_line..].find("//") {
+                Some(comment) => text = &text[..last_line + comment],
+                None => break,
+            }
+        }
+        let start = pair.as_span().start() + self.offset;
+        Span::new(start, start + text.len())
+    }
+}
+
+/// The text of each `///` line, with one leading space stripped.
+fn docs(pair: Pair<'_, Rule>) -> Docs {
+    pair.into_inner()
+        .flat_map(Pair::into_inner)
+        .filter(|part| part.as_rule() == Rule::doc_text)
+        .map(|text| {
+            let text = text.as_str();
+            text.strip_prefix(' ').unwrap_or(text).to_owned()
+        })
+        .collect()
+}

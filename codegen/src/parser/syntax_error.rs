@@ -1,0 +1,237 @@
+//! Turns pest's errors into `factum::syntax` diagnostics that speak in tokens ("expected `{`, found `}`"), never in
+//! grammar rule names.
+
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+use super::{grammar::Rule, DECLARATION_KEYWORDS};
+use crate::{diagnostics::Diagnostic, model::Span};
+
+/// The words the grammar reserves: they cannot name a declaration or a type.
+const RESERVED: [&str; 9] = ["type", "enum", "event", "aggregate", "projection", "command", "state", "emits", "on"];
+
+/// The diagnostic for a pest error found while parsing `source[offset..]`.
+pub(super) fn from_pest(source: &str, offset: usize, error: &Error<Rule>) -> Diagnostic {
+    let at = offset
+        + match error.location {
+            InputLocation::Pos(position) => position,
+            InputLocation::Span((start, _)) => start,
+        };
+    let found = Found::at(source, at);
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
+        // pest only reports a custom error when it runs out of stack or calls, which the nesting bound prevents.
+        ErrorVariant::CustomError { message } => {
+            return Diagnostic::error("factum::syntax", message.clone(), found.span, "here");
+        }
+    };
+    let expected = expected_tokens(positives);
+    if expected.is_empty() {
+        let message = format!("unexpected {}", found.description);
+        return Diagnostic::error("factum::syntax", message, found.span, "unexpected here");
+    }
+    let expected_list = one_of(&expected);
+    let diagnostic = Diagnostic::error(
+        "factum::syntax",
+        format!("expected {expected_list}, found {}", found.description),
+        found.span,
+        format!("expected {expected_list}"),
+    );
+    match help(positives, &found) {
+        Some(help) => diagnostic.with_help(help),
+        None => diagnostic,
+    }
+}
+
+/// What the user can be told was expected, in the order pest tried it, without repeats.
+fn expected_tokens(positives: &[Rule]) -> Vec<&'static str> {
+    let mut expected: Vec<&'static str> = Vec::new();
+    for token in positives.iter().filter_map(|rule| describe(*rule)) {
+        if !expected.contains(&token) {
+            expected.push(token);
+        }
+    }
+    // A doc comment fits before almost anything; saying so only helps when nothing else would do.
+    if expected.len() > 1 {
+        expected.retain(|token| *token != DOC);
+    }
+    // `?` after a type is always possible and rarely what was meant, and the end of the file reads best as the
+    // last alternative.
+    for last in ["`?`", END_OF_FILE] {
+        if let Some(index) = expected.iter().position(|token| *token == last) {
+            let token = expected.remove(index);
+            expected.push(token);
+        }
+    }
+    expected
+}
+
+/// How a doc comment is described.
+const DOC: &str = "a doc comment";
+
+/// How the end of the source is described.
+const END_OF_FILE: &str = "end of file";
+
+/// The token or kind of token a rule stands for.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::type_def | Rule::kw_type => "`type`",
+        Rule::enum_def | Rule::kw_enum => "`enum`",
+        Rule::event_def | Rule::kw_event => "`event`",
+        Rule::aggregate_def | Rule::kw_aggregate => "`aggregate`",
+        Rule::projection_def | Rule::kw_projection => "`projection`",
+        Rule::id_member | Rule::kw_id => "`id`",
+        Rule::state_member | Rule::kw_state => "`state`",
+        Rule::command_def | Rule::kw_command => "`command`",
+        Rule::emits | Rule::kw_emits => "`emits`",
+        Rule::kw_on => "`on`",
+        Rule::kw_map => "`Map`",
+        Rule::type_name => "a type name",
+        Rule::enum_name => "an enum name",
+        Rule::variant | Rule::variant_name => "a variant name",
+        Rule::event_name | Rule::event_ref | Rule::emit_slot => "an event name",
+        Rule::aggregate_name => "an aggregate name",
+        Rule::command_name => "a command name",
+        Rule::projection_name => "a projection name",
+        Rule::field | Rule::field_name => "a field name",
+        Rule::type_ref | Rule::list_type | Rule::map_type | Rule::named_type => "a type",
+        Rule::version => "a version tag like `v1`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::langle => "`<`",
+        Rule::rangle => "`>`",
+        Rule::colon => "`:`",
+        Rule::comma => "`,`",
+        Rule::question => "`?`",
+        Rule::pipe => "`|`",
+        Rule::docs | Rule::doc | Rule::doc_text => DOC,
+        Rule::EOI => END_OF_FILE,
+        // The entry rule and silent rules, which pest never reports.
+        Rule::schema
+        | Rule::declaration
+        | Rule::variants
+        | Rule::aggregate_member
+        | Rule::on_clause
+        | Rule::fields
+        | Rule::type_atom
+        | Rule::ident
+        | Rule::ident_start
+        | Rule::ident_continue
+        | Rule::keyword
+        | Rule::member_start
+        | Rule::WHITESPACE
+        | Rule::COMMENT => return None,
+    })
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn one_of(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// A hint for the mistakes that have a known fix.
+fn help(positives: &[Rule], found: &Found) -> Option<String> {
+    let expects = |wanted: &[Rule]| positives.iter().any(|rule| wanted.contains(rule));
+    if let Some(word) = found.reserved.filter(|_| {
+        expects(&[
+            Rule::type_name,
+            Rule::enum_name,
+            Rule::variant,
+            Rule::variant_name,
+            Rule::event_name,
+            Rule::event_ref,
+            Rule::emit_slot,
+            Rule::aggregate_name,
+            Rule::command_name,
+            Rule::projection_name,
+            Rule::type_ref,
+        ])
+    }) {
+        return Some(format!("`{word}` is a keyword and cannot be used as a name"));
+    }
+    if found.description == "`?`" && expects(&[Rule::pipe]) {
+        return Some("an `A | B` slot always records one of its events and cannot be optional".to_owned());
+    }
+    if found.description == DOC {
+        return Some(
+            "doc comments document types, enums, variants, events, fields, aggregates, commands and projections; \
+             use `//` for a plain comment"
+                .to_owned(),
+        );
+    }
+    if found.after_doc && (found.description == "`}`" || found.description == END_OF_FILE) {
+        return Some("a doc comment documents the field, variant or declaration that follows it".to_owned());
+    }
+    if found.reserved.is_some_and(|word| DECLARATION_KEYWORDS.contains(&word)) && expects(&[Rule::rbrace]) {
+        return Some("is a `}` missing before this declaration?".to_owned());
+    }
+    if expects(&[Rule::emits, Rule::kw_emits]) {
+        return Some("every command declares the events it may record, e.g. `emits OrderPlaced`".to_owned());
+    }
+    if expects(&[Rule::version]) {
+        return Some("every event carries a version tag, e.g. `event OrderPlaced v1 { ... }`".to_owned());
+    }
+    None
+}
+
+/// What the parser found where it expected something else.
+struct Found {
+    /// How to name it in a message: "`}`", "end of file".
+    description: String,
+    /// Where it is.
+    span: Span,
+    /// The reserved word it is, if it is one.
+    reserved: Option<&'static str>,
+    /// Whether it directly follows a doc comment.
+    after_doc: bool,
+}
+
+impl Found {
+    /// The token starting at byte `at` of `source`.
+    fn at(source: &str, at: usize) -> Found {
+        let rest = source.get(at..).unwrap_or_default();
+        let Some(first) = rest.chars().next() else {
+            // Point just after the last token, where something is missing, rather than past the final newline.
+            let end = source.trim_end().len();
+            return Found {
+                description: END_OF_FILE.to_owned(),
+                span: Span::new(end, end),
+                reserved: None,
+                after_doc: follows_doc(source, at),
+            };
+        };
+        if rest.starts_with("///") && !rest.starts_with("////") {
+            let length = rest.find(['\n', '\r']).unwrap_or(rest.len());
+            return Found {
+                description: DOC.to_owned(),
+                span: Span::new(at, at + length),
+                reserved: None,
+                after_doc: follows_doc(source, at),
+            };
+        }
+        let length = if first.is_ascii_alphanumeric() || first == '_' {
+            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len())
+        } else {
+            first.len_utf8()
+        };
+        let token = &rest[..length];
+        Found {
+            description: format!("`{}`", token.escape_debug()),
+            span: Span::new(at, at + length),
+            reserved: RESERVED.into_iter().find(|word| *word == token),
+            after_doc: follows_doc(source, at),
+        }
+    }
+}
+
+/// Whether the last non-blank line before byte `at` is a doc comment.
+fn follows_doc(source: &str, at: usize) -> bool {
+    let before = source.get(..at).unwrap_or_default();
+    let last_line = before.trim_end().lines().next_back().unwrap_or_default().trim_start();
+    last_line.starts_with("///") && !last_line.starts_with("////")
+}

@@ -1,0 +1,90 @@
+//! Diagnostics tests: every file of `tests/diagnostics/` is a schema with something wrong, named after what is wrong.
+//! Its snapshot holds everything a user could see of it: the diagnostics as JSON (with line and column), the plain
+//! one-line rendering, and miette's graphical rendering without colours.
+//!
+//! To add a case, add a `.factum` file. To update the snapshots after an intended change, run
+//! `INSTA_UPDATE=always cargo test -p factum-codegen --test diagnostics` (or `cargo insta review` where cargo-insta
+//! is installed), then read every changed `tests/snapshots/diagnostics__*.snap`: the messages are the product.
+
+use std::{fmt::Write as _, sync::Arc};
+
+use factum_codegen::{
+    compile_source,
+    diagnostics::{line_column, Label},
+    Diagnostic, SchemaErrors, Severity,
+};
+
+/// A diagnostic as JSON, in its own field order, with each label's line and column.
+#[derive(serde::Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    labels: Vec<JsonLabel<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+/// A label with where it points, as `line:column`.
+#[derive(serde::Serialize)]
+struct JsonLabel<'a> {
+    at: String,
+    #[serde(flatten)]
+    label: &'a Label,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn new(source: &str, diagnostic: &'a Diagnostic) -> Self {
+        let labels = diagnostic
+            .labels
+            .iter()
+            .map(|label| {
+                let at = line_column(source, label.span.start);
+                JsonLabel { at: format!("{}:{}", at.line, at.column), label }
+            })
+            .collect();
+        JsonDiagnostic {
+            code: diagnostic.code,
+            severity: diagnostic.severity,
+            message: &diagnostic.message,
+            labels,
+            help: diagnostic.help.as_deref(),
+        }
+    }
+}
+
+/// Compiles `source` and renders every diagnostic the three ways users meet them.
+fn render(name: &str, source: &str) -> String {
+    let errors = match compile_source(name, source) {
+        Err(errors) => errors,
+        Ok((_, warnings)) => {
+            SchemaErrors { name: name.to_owned(), source: Arc::new(source.to_owned()), diagnostics: warnings }
+        }
+    };
+    assert!(!errors.diagnostics.is_empty(), "`{name}` is in the corpus of broken schemas but has no diagnostics");
+
+    let json: Vec<JsonDiagnostic<'_>> =
+        errors.diagnostics.iter().map(|diagnostic| JsonDiagnostic::new(source, diagnostic)).collect();
+
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
+    let mut graphical = String::new();
+    for report in errors.reports() {
+        if handler.render_report(&mut graphical, report.as_ref()).is_err() {
+            graphical.push_str("(miette failed to render this diagnostic)\n");
+        }
+    }
+
+    let mut out = String::new();
+    let json = serde_json::to_string_pretty(&json).unwrap_or_default();
+    let _ = write!(out, "{json}\n\n--- plain ---\n{}\n--- graphical ---\n{graphical}", errors.to_plain_string());
+    out
+}
+
+#[test]
+fn corpus() {
+    insta::glob!("diagnostics/*.factum", |path| {
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        insta::assert_snapshot!(render(&name, &source));
+    });
+}

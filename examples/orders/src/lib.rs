@@ -1,0 +1,17 @@
+//! The order domain on Factum: the types generated from `schemas/orders.factum`, and the business rules written
+//! against them.
+//!
+//! The rules: an order is created once, with at least one line; a payment must match the amount due, or it is
+//! recorded as rejected; a cancelled order takes no payment; only a paid order ships, once; a shipped order cannot be
+//! cancelled.
+
+/// The code generated from `schemas/orders.factum` by `build.rs`.
+pub mod schema {
+    factum::include_schema!("orders");
+}
+
+mod rules;
+mod summary;
+
+pub use rules::OrderError;
+pub use summary::Summary;

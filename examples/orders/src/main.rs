@@ -1,0 +1,128 @@
+//! Runs the order domain on an embedded SQLite file: creates, pays, ships and cancels orders, shows the rules
+//! rejecting what they must, then prints the event log, each order's state and the `OrderSummary` projection.
+//!
+//! `cargo run -p orders-example [-- PATH]`: the database is `PATH`, or a fresh file in the temporary folder.
+
+use std::path::PathBuf;
+
+use factum::{
+    run_projection, store::sqlite::SqliteStore, types::Uuid, CommandError, CommandService, EventStore, Metadata,
+};
+use orders_example::{
+    schema::{CancelOrder, CreateOrder, LineItem, Order, OrderCommand, OrderStatus, OrderSummary, PayOrder, ShipOrder},
+    OrderError, Summary,
+};
+
+type Service = CommandService<Order, SqliteStore>;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = match std::env::args_os().nth(1) {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let path = std::env::temp_dir().join("factum-orders-example.sqlite");
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                // A missing file is what we want; any other problem shows up when the store opens it.
+                let _ = std::fs::remove_file(file);
+            }
+            path
+        }
+    };
+    println!("event store: {}\n", path.display());
+    let service = Service::new(SqliteStore::open(&path)?);
+
+    let books = Uuid::new_v4();
+    let lamp = Uuid::new_v4();
+    let chairs = Uuid::new_v4();
+    let correlation = Uuid::new_v4();
+
+    println!("== commands");
+    run(&service, books, create("ada", &[("book-rust", 2, 3_500), ("book-sqlite", 1, 4_200)]), correlation).await?;
+    run(&service, books, PayOrder { amount: 10_000 }.into(), correlation).await?;
+    run(&service, books, PayOrder { amount: 11_200 }.into(), correlation).await?;
+    run(&service, books, ShipOrder { carrier: Some("DHL".into()) }.into(), correlation).await?;
+    run(&service, books, CancelOrder { reason: "changed my mind".into() }.into(), correlation).await?;
+
+    run(&service, lamp, create("grace", &[("lamp", 1, 8_900)]), correlation).await?;
+    run(&service, lamp, ShipOrder { carrier: None }.into(), correlation).await?;
+    run(&service, lamp, CancelOrder { reason: "found a cheaper one".into() }.into(), correlation).await?;
+    run(&service, lamp, PayOrder { amount: 8_900 }.into(), correlation).await?;
+
+    run(&service, chairs, create("alan", &[("chair", 4, 12_000)]), correlation).await?;
+    run(&service, chairs, PayOrder { amount: 48_000 }.into(), correlation).await?;
+
+    println!("\n== event log");
+    for recorded in service.store().read_all(1, usize::MAX).await? {
+        let envelope = &recorded.envelope;
+        println!(
+            "#{:<3} {:<44} @{:<2} {} v{} {}",
+            envelope.position,
+            envelope.stream_id,
+            envelope.stream_version,
+            envelope.event_name,
+            envelope.event_version,
+            String::from_utf8_lossy(&recorded.payload),
+        );
+    }
+
+    println!("\n== states");
+    for (label, id) in [("books", books), ("lamp", lamp), ("chairs", chairs)] {
+        let loaded = service.load(&id).await?;
+        println!("{label:<7} version {} {:?}", loaded.version, loaded.state);
+    }
+
+    println!("\n== OrderSummary projection");
+    let mut summary = OrderSummary(Summary::default());
+    let next = run_projection(service.store(), &mut summary, 1).await?;
+    let summary = summary.0;
+    println!("read up to position {}", next - 1);
+    for status in [OrderStatus::Placed, OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Cancelled] {
+        println!("{:<10} {}", format!("{status:?}"), summary.count(status));
+    }
+    println!("ordered    {}", summary.ordered);
+    println!("received   {}", summary.received);
+    Ok(())
+}
+
+/// A short, readable form of a command for the log.
+fn describe(command: &OrderCommand) -> String {
+    match command {
+        OrderCommand::CreateOrder(create) => {
+            format!("CreateOrder for {} ({} lines)", create.customer, create.items.len())
+        }
+        OrderCommand::PayOrder(pay) => format!("PayOrder {}", pay.amount),
+        OrderCommand::ShipOrder(ship) => format!("ShipOrder via {}", ship.carrier.as_deref().unwrap_or("any carrier")),
+        OrderCommand::CancelOrder(cancel) => format!("CancelOrder ({})", cancel.reason),
+    }
+}
+
+fn create(customer: &str, lines: &[(&str, u32, u64)]) -> OrderCommand {
+    let items =
+        lines.iter().map(|&(sku, quantity, unit_price)| LineItem { sku: sku.into(), quantity, unit_price }).collect();
+    CreateOrder { customer: customer.into(), items }.into()
+}
+
+/// Handles one command and prints what it did; a rejection by the rules is printed, anything else is an error.
+async fn run(
+    service: &Service,
+    id: Uuid,
+    command: OrderCommand,
+    correlation: Uuid,
+) -> Result<(), CommandError<OrderError>> {
+    let shown = describe(&command);
+    let metadata = Metadata::correlated(correlation).with_header("source", "orders-example");
+    match service.handle_with(&id, command, metadata).await {
+        Ok(handled) => {
+            let names: Vec<_> = handled.events.iter().map(|event| factum::EventSet::name(event)).collect();
+            println!("ok       {shown:<40} -> {} (stream at version {})", names.join(", "), handled.stream_version);
+            Ok(())
+        }
+        Err(CommandError::Rejected(reason)) => {
+            println!("rejected {shown:<40} -> {reason}");
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,51 @@
+//! The `OrderSummary` projection's handlers: counts and sums over every order, folded from the global log.
+
+use std::{collections::BTreeMap, convert::Infallible};
+
+use factum::Envelope;
+
+use crate::schema::{OrderCancelled, OrderCreated, OrderShipped, OrderStatus, OrderSummaryHandler, PaymentReceived};
+
+/// What the `OrderSummary` projection knows: every order's status, and totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Each order's status, by stream id.
+    pub orders: BTreeMap<String, OrderStatus>,
+    /// The sum of all orders' totals.
+    pub ordered: u64,
+    /// The sum of all payments received.
+    pub received: u64,
+}
+
+impl Summary {
+    /// How many orders are in `status`.
+    pub fn count(&self, status: OrderStatus) -> usize {
+        self.orders.values().filter(|&&current| current == status).count()
+    }
+}
+
+impl OrderSummaryHandler for Summary {
+    type Error = Infallible;
+
+    fn order_created(&mut self, event: &OrderCreated, envelope: &Envelope) -> Result<(), Infallible> {
+        self.orders.insert(envelope.stream_id.clone(), OrderStatus::Placed);
+        self.ordered += event.items.iter().map(|item| u64::from(item.quantity) * item.unit_price).sum::<u64>();
+        Ok(())
+    }
+
+    fn payment_received(&mut self, event: &PaymentReceived, envelope: &Envelope) -> Result<(), Infallible> {
+        self.orders.insert(envelope.stream_id.clone(), OrderStatus::Paid);
+        self.received += event.amount;
+        Ok(())
+    }
+
+    fn order_shipped(&mut self, _event: &OrderShipped, envelope: &Envelope) -> Result<(), Infallible> {
+        self.orders.insert(envelope.stream_id.clone(), OrderStatus::Shipped);
+        Ok(())
+    }
+
+    fn order_cancelled(&mut self, _event: &OrderCancelled, envelope: &Envelope) -> Result<(), Infallible> {
+        self.orders.insert(envelope.stream_id.clone(), OrderStatus::Cancelled);
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! The order domain end to end on both stores: commands through the service, the stored log, loads and the
+//! `OrderSummary` projection.
+
+use factum::{
+    run_projection,
+    store::{memory::MemoryStore, sqlite::SqliteStore},
+    types::Uuid,
+    CommandError, CommandService, EventStore, Metadata,
+};
+use orders_example::{
+    schema::{CancelOrder, CreateOrder, LineItem, Order, OrderStatus, OrderSummary, PayOrder, ShipOrder},
+    OrderError, Summary,
+};
+
+fn create(quantity: u32) -> CreateOrder {
+    CreateOrder { customer: "ada".into(), items: vec![LineItem { sku: "book".into(), quantity, unit_price: 1_000 }] }
+}
+
+async fn lifecycle<S: EventStore>(store: S) {
+    let service = CommandService::<Order, _>::new(store);
+    let shipped = Uuid::new_v4();
+    let cancelled = Uuid::new_v4();
+    let correlation = Uuid::new_v4();
+    let metadata = Metadata::correlated(correlation);
+
+    service.handle_with(&shipped, create(2).into(), metadata.clone()).await.unwrap();
+    let rejected = service.handle(&shipped, PayOrder { amount: 1 }.into()).await.unwrap();
+    assert_eq!(rejected.state.status, Some(OrderStatus::Placed), "a rejected payment leaves the order placed");
+    service.handle(&shipped, PayOrder { amount: 2_000 }.into()).await.unwrap();
+    let done = service.handle(&shipped, ShipOrder { carrier: None }.into()).await.unwrap();
+    assert_eq!(done.stream_version, 4);
+    assert_eq!(done.state.status, Some(OrderStatus::Shipped));
+
+    let refused = service.handle(&shipped, CancelOrder { reason: "late".into() }.into()).await;
+    assert!(matches!(refused, Err(CommandError::Rejected(OrderError::CannotCancelShipped))), "{refused:?}");
+    assert_eq!(service.load(&shipped).await.unwrap().version, 4, "a rejected command writes nothing");
+
+    service.handle(&cancelled, create(1).into()).await.unwrap();
+    service.handle(&cancelled, CancelOrder { reason: "changed my mind".into() }.into()).await.unwrap();
+    let refused = service.handle(&cancelled, PayOrder { amount: 1_000 }.into()).await;
+    assert!(matches!(refused, Err(CommandError::Rejected(OrderError::Cancelled))), "{refused:?}");
+
+    let log = service.store().read_all(1, usize::MAX).await.unwrap();
+    let names: Vec<_> = log.iter().map(|recorded| recorded.envelope.event_name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["OrderCreated", "PaymentRejected", "PaymentReceived", "OrderShipped", "OrderCreated", "OrderCancelled"]
+    );
+    assert_eq!(log[0].envelope.metadata.correlation_id, Some(correlation));
+    assert_eq!(log[0].envelope.stream_id, format!("Order-{shipped}"));
+
+    let mut summary = OrderSummary(Summary::default());
+    let next = run_projection(service.store(), &mut summary, 1).await.unwrap();
+    assert_eq!(next, 7);
+    let summary = summary.0;
+    assert_eq!(summary.count(OrderStatus::Shipped), 1);
+    assert_eq!(summary.count(OrderStatus::Cancelled), 1);
+    assert_eq!((summary.ordered, summary.received), (3_000, 2_000));
+}
+
+#[tokio::test]
+async fn order_lifecycle_on_the_memory_store() {
+    lifecycle(MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn order_lifecycle_on_a_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    lifecycle(SqliteStore::open(dir.path().join("orders.sqlite")).unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_payments_record_one_payment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("orders.sqlite")).unwrap();
+    let service = std::sync::Arc::new(CommandService::<Order, _>::new(store).with_max_attempts(10));
+    let id = Uuid::new_v4();
+    service.handle(&id, create(1).into()).await.unwrap();
+    let payments = (0..8).map(|_| {
+        let service = service.clone();
+        tokio::spawn(async move { service.handle(&id, PayOrder { amount: 1_000 }.into()).await })
+    });
+    let mut received = 0;
+    for payment in payments {
+        match payment.await.unwrap() {
+            Ok(_) => received += 1,
+            Err(CommandError::Rejected(OrderError::AlreadyPaid)) => {}
+            Err(other) => panic!("unexpected outcome: {other:?}"),
+        }
+    }
+    assert_eq!(received, 1, "exactly one payment wins; the others re-decide against the paid order");
+    assert_eq!(service.load(&id).await.unwrap().state.paid, 1_000);
+}

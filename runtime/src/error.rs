@@ -1,0 +1,121 @@
+//! The runtime's typed errors: conflicts, events that cannot be read, and backend failures.
+
+use crate::store::ExpectedVersion;
+
+/// Why a stored payload could not be read as a known event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeErrorKind {
+    /// No event of the set is stored under this name.
+    #[error("unknown event name `{name}`")]
+    UnknownEvent {
+        /// The stored name.
+        name: String,
+    },
+    /// The event is known, but not in this version.
+    #[error("unknown version {version} of event `{name}` (this build knows {known})")]
+    UnknownVersion {
+        /// The stored name.
+        name: String,
+        /// The stored version.
+        version: u32,
+        /// The versions this build can read, e.g. `"v1, v2"`.
+        known: String,
+    },
+    /// The payload does not have the shape of its declared name and version.
+    #[error("malformed payload: {message}")]
+    MalformedPayload {
+        /// What the deserializer said.
+        message: String,
+    },
+}
+
+/// A stored event that the code cannot read, with the place it was read from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode event `{event_name}` v{event_version} at stream `{stream_id}` version {stream_version} (global position {position}): {kind}")]
+pub struct DecodeError {
+    /// The stream the event belongs to.
+    pub stream_id: String,
+    /// The event's version in its stream.
+    pub stream_version: u64,
+    /// The event's position in the global log.
+    pub position: u64,
+    /// The stored name.
+    pub event_name: String,
+    /// The stored version.
+    pub event_version: u32,
+    /// What went wrong.
+    pub kind: DecodeErrorKind,
+}
+
+impl DecodeError {
+    /// Attaches the place of a recorded event to a decode failure.
+    pub fn at(envelope: &crate::Envelope, kind: DecodeErrorKind) -> Self {
+        DecodeError {
+            stream_id: envelope.stream_id.clone(),
+            stream_version: envelope.stream_version,
+            position: envelope.position,
+            event_name: envelope.event_name.clone(),
+            event_version: envelope.event_version,
+            kind,
+        }
+    }
+}
+
+/// An append whose expected version did not match the stream; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("concurrency conflict on stream `{stream_id}`: expected {expected}, but the stream is at version {actual}")]
+pub struct ConflictError {
+    /// The stream appended to.
+    pub stream_id: String,
+    /// What the append expected.
+    pub expected: ExpectedVersion,
+    /// The stream's version at the time of the append (0: no stream).
+    pub actual: u64,
+}
+
+/// Everything that can go wrong talking to an event store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The expected version did not match; nothing was written.
+    #[error(transparent)]
+    Conflict(#[from] ConflictError),
+    /// A stored event could not be read.
+    ///
+    /// Boxed because the place it names is large, and every `Result<_, StoreError>` would otherwise pay for it.
+    #[error(transparent)]
+    Decode(#[from] Box<DecodeError>),
+    /// An event could not be encoded; nothing was written.
+    #[error("cannot encode event `{event_name}`: {message}")]
+    Encode {
+        /// The event's name.
+        event_name: String,
+        /// What the serializer said.
+        message: String,
+    },
+    /// The stored data is not what the store itself wrote (e.g. unreadable metadata).
+    #[error("corrupt record at stream `{stream_id}` version {stream_version}: {message}")]
+    Corrupt {
+        /// The stream of the record.
+        stream_id: String,
+        /// The version of the record in its stream.
+        stream_version: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The backend failed (I/O, database, ...).
+    #[error("event store backend failed: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl From<DecodeError> for StoreError {
+    fn from(error: DecodeError) -> Self {
+        StoreError::Decode(Box::new(error))
+    }
+}
+
+impl StoreError {
+    /// Wraps a backend error.
+    pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Backend(Box::new(error))
+    }
+}

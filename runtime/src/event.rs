@@ -1,0 +1,53 @@
+//! What an event is to the runtime: a single typed event, and a closed set of them that can be stored and read back.
+
+use crate::error::DecodeErrorKind;
+
+/// One event type: a struct with a stored name and a version tag.
+///
+/// Generated code implements this for every event struct of a schema. The name and version are what the store
+/// records beside the payload, so that the payload can be read back by the right type, forever.
+pub trait Event:
+    serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static
+{
+    /// The name under which the event is stored, e.g. `"OrderCreated"`.
+    const NAME: &'static str;
+    /// The version tag of this shape of the event (`v1` is `1`).
+    const VERSION: u32;
+}
+
+/// A closed set of events that can be written to and read from a store: an aggregate's event enum, or the events a
+/// projection subscribes to.
+///
+/// Generated code implements this for every event enum; decoding dispatches on the stored name and version and never
+/// goes through an intermediate JSON value.
+pub trait EventSet: Sized + Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// The stored names of every event in the set.
+    const NAMES: &'static [&'static str];
+
+    /// The stored name of this event.
+    fn name(&self) -> &'static str;
+
+    /// The version of this event's shape.
+    fn version(&self) -> u32;
+
+    /// Serializes the event's payload (without name or version) as the store keeps it.
+    fn encode(&self) -> Result<Vec<u8>, serde_json::Error>;
+
+    /// Reads a stored payload back, given the name and version it was stored under.
+    fn decode(name: &str, version: u32, payload: &[u8]) -> Result<Self, DecodeErrorKind>;
+
+    /// Whether events stored under `name` belong to this set.
+    fn contains(name: &str) -> bool {
+        Self::NAMES.contains(&name)
+    }
+}
+
+/// Decodes a payload as the event type `E`, the building block of generated [`EventSet::decode`] functions.
+pub fn decode_payload<E: Event>(payload: &[u8]) -> Result<E, DecodeErrorKind> {
+    serde_json::from_slice(payload).map_err(|source| DecodeErrorKind::MalformedPayload { message: source.to_string() })
+}
+
+/// Encodes an event type's payload, the building block of generated [`EventSet::encode`] functions.
+pub fn encode_payload<E: Event>(event: &E) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(event)
+}

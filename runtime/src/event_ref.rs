@@ -1,0 +1,138 @@
+//! A recorded event lent by a store while it folds a stream: the parts folding needs, borrowed instead of copied.
+
+use crate::{DecodeError, DecodeErrorKind, EventSet, RecordedEvent, StoreError};
+
+/// A recorded event borrowed from a store's own buffers, as [`crate::EventStore::fold_stream`] hands them out.
+///
+/// Loading a long stream this way allocates nothing per event beyond the decoded event itself. The global position
+/// is the one part a store may look up only when it is asked for ([`RecordedEventRef::position`]): folding does not
+/// need it, only a report of an event that cannot be decoded does, and reading it for every event of a long stream
+/// would cost a noticeable part of a load.
+#[derive(Clone, Copy)]
+pub struct RecordedEventRef<'a> {
+    /// The stream the event belongs to.
+    pub stream_id: &'a str,
+    /// The event's version within its stream.
+    pub stream_version: u64,
+    /// The name the event is stored under.
+    pub event_name: &'a str,
+    /// The version of the event's shape when it was stored.
+    pub event_version: u32,
+    /// The encoded payload (JSON).
+    pub payload: &'a [u8],
+    position: Position<'a>,
+}
+
+/// Where a lent event's global position comes from.
+#[derive(Clone, Copy)]
+enum Position<'a> {
+    Known(u64),
+    LookedUp(&'a (dyn Fn() -> Result<u64, StoreError> + 'a)),
+}
+
+impl<'a> RecordedEventRef<'a> {
+    /// An event whose global position is at hand.
+    pub fn new(
+        stream_id: &'a str,
+        stream_version: u64,
+        position: u64,
+        event_name: &'a str,
+        event_version: u32,
+        payload: &'a [u8],
+    ) -> Self {
+        RecordedEventRef {
+            stream_id,
+            stream_version,
+            event_name,
+            event_version,
+            payload,
+            position: Position::Known(position),
+        }
+    }
+
+    /// An event whose global position `look_up` finds when [`RecordedEventRef::position`] asks for it.
+    pub fn with_position_lookup(
+        stream_id: &'a str,
+        stream_version: u64,
+        event_name: &'a str,
+        event_version: u32,
+        payload: &'a [u8],
+        look_up: &'a (dyn Fn() -> Result<u64, StoreError> + 'a),
+    ) -> Self {
+        RecordedEventRef {
+            stream_id,
+            stream_version,
+            event_name,
+            event_version,
+            payload,
+            position: Position::LookedUp(look_up),
+        }
+    }
+
+    /// The event's position in the global log; the store may have to look it up.
+    pub fn position(&self) -> Result<u64, StoreError> {
+        match self.position {
+            Position::Known(position) => Ok(position),
+            Position::LookedUp(look_up) => look_up(),
+        }
+    }
+
+    /// Decodes the event as a member of the set `E`.
+    ///
+    /// A failure is a [`StoreError::Decode`] naming the event's place, or the store's error if its position could not
+    /// be looked up for the report.
+    #[inline]
+    pub fn decode<E: EventSet>(&self) -> Result<E, StoreError> {
+        match E::decode(self.event_name, self.event_version, self.payload) {
+            Ok(event) => Ok(event),
+            Err(kind) => Err(self.decode_error(kind)),
+        }
+    }
+
+    // Kept out of line: decoding runs once per event of every load, and failing is rare.
+    #[cold]
+    #[inline(never)]
+    fn decode_error(&self, kind: DecodeErrorKind) -> StoreError {
+        match self.position() {
+            Ok(position) => StoreError::from(DecodeError {
+                stream_id: self.stream_id.to_owned(),
+                stream_version: self.stream_version,
+                position,
+                event_name: self.event_name.to_owned(),
+                event_version: self.event_version,
+                kind,
+            }),
+            Err(error) => error,
+        }
+    }
+}
+
+impl std::fmt::Debug for RecordedEventRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut debug = f.debug_struct("RecordedEventRef");
+        debug.field("stream_id", &self.stream_id).field("stream_version", &self.stream_version);
+        match self.position {
+            Position::Known(position) => debug.field("position", &position),
+            Position::LookedUp(_) => debug.field("position", &format_args!("(looked up when asked for)")),
+        };
+        debug
+            .field("event_name", &self.event_name)
+            .field("event_version", &self.event_version)
+            .field("payload", &String::from_utf8_lossy(self.payload))
+            .finish()
+    }
+}
+
+impl<'a> From<&'a RecordedEvent> for RecordedEventRef<'a> {
+    fn from(recorded: &'a RecordedEvent) -> Self {
+        let envelope = &recorded.envelope;
+        RecordedEventRef::new(
+            &envelope.stream_id,
+            envelope.stream_version,
+            envelope.position,
+            &envelope.event_name,
+            envelope.event_version,
+            &recorded.payload,
+        )
+    }
+}

@@ -1,0 +1,137 @@
+//! An event store that lives in memory: for tests, examples and prototypes, gone when the process ends.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use crate::{
+    AppendOutcome, ConflictError, Envelope, EventStore, ExpectedVersion, NewEvent, RecordedEvent, RecordedEventRef,
+    StoreError, Timestamp,
+};
+
+/// An event store held in memory.
+///
+/// Clones are cheap and share the same log, so a clone can be handed to every task that needs the store. Appends
+/// take a write lock for their whole check-and-write, which is what makes them atomic and gives positions in commit
+/// order; reads take a read lock and copy the events out.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    log: Arc<RwLock<Log>>,
+}
+
+/// The shared state: the global log, and where each stream's events sit in it.
+#[derive(Debug, Default)]
+struct Log {
+    /// Every event in position order: the event at position `p` is at index `p - 1`.
+    events: Vec<RecordedEvent>,
+    /// For each stream, the indexes into `events` of its events in stream order: version `v` is at index `v - 1`.
+    streams: HashMap<String, Vec<usize>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+}
+
+impl Log {
+    fn stream_version(&self, stream_id: &str) -> u64 {
+        self.streams.get(stream_id).map_or(0, |indexes| indexes.len() as u64)
+    }
+
+    fn append(
+        &mut self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let actual = self.stream_version(stream_id);
+        if !expected.admits(actual) {
+            return Err(ConflictError { stream_id: stream_id.to_owned(), expected, actual }.into());
+        }
+        if events.is_empty() {
+            return Ok(AppendOutcome { stream_version: actual, position: self.events.len() as u64 });
+        }
+        // The wall clock can step backwards; recorded times must not, so that they follow positions.
+        let last_recorded = self.events.last().map(|last| last.envelope.recorded_at);
+        let recorded_at: Timestamp = last_recorded.map_or_else(chrono::Utc::now, |last| last.max(chrono::Utc::now()));
+        let indexes = self.streams.entry(stream_id.to_owned()).or_default();
+        for event in events {
+            let index = self.events.len();
+            indexes.push(index);
+            self.events.push(RecordedEvent {
+                envelope: Envelope {
+                    stream_id: stream_id.to_owned(),
+                    stream_version: indexes.len() as u64,
+                    position: index as u64 + 1,
+                    recorded_at,
+                    event_name: event.event_name,
+                    event_version: event.event_version,
+                    metadata: event.metadata,
+                },
+                payload: event.payload,
+            });
+        }
+        Ok(AppendOutcome { stream_version: indexes.len() as u64, position: self.events.len() as u64 })
+    }
+
+    /// The events of `stream_id` from `from_version` on.
+    fn stream(&self, stream_id: &str, from_version: u64) -> impl Iterator<Item = &RecordedEvent> {
+        let indexes = self.streams.get(stream_id).map_or(&[][..], Vec::as_slice);
+        let first = usize::try_from(from_version.saturating_sub(1)).unwrap_or(usize::MAX);
+        indexes.get(first..).unwrap_or_default().iter().map(|&index| &self.events[index])
+    }
+
+    fn read_all(&self, from_position: u64, limit: usize) -> Vec<RecordedEvent> {
+        let first = usize::try_from(from_position.saturating_sub(1)).unwrap_or(usize::MAX);
+        let wanted = self.events.get(first..).unwrap_or_default();
+        wanted[..limit.min(wanted.len())].to_vec()
+    }
+}
+
+// A panic while the lock is held cannot leave the log half-written (an append checks everything before it pushes,
+// and pushing does not panic short of running out of memory), so a poisoned lock is still safe to use.
+impl EventStore for MemoryStore {
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.log.write().unwrap_or_else(PoisonError::into_inner).append(stream_id, expected, events)
+    }
+
+    async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
+        let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(log.stream(stream_id, from_version).cloned().collect())
+    }
+
+    async fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        Ok(self.log.read().unwrap_or_else(PoisonError::into_inner).read_all(from_position, limit))
+    }
+
+    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        Ok(self.log.read().unwrap_or_else(PoisonError::into_inner).stream_version(stream_id))
+    }
+
+    // Folding under the read lock lends `visit` the stored events instead of copying them. `visit` is synchronous,
+    // so the lock is held only for the fold itself, never across an await.
+    async fn fold_stream<T, F>(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        init: T,
+        mut visit: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
+    {
+        let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+        let mut accumulator = init;
+        for recorded in log.stream(stream_id, from_version) {
+            visit(&mut accumulator, RecordedEventRef::from(recorded))?;
+        }
+        Ok(accumulator)
+    }
+}

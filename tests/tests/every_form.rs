@@ -1,0 +1,180 @@
+//! The code generated for every type and `emits` form: decide flattens each slot into events in order, evolve
+//! folds them, every value round-trips through its stored form, and projections see their events only.
+
+use std::convert::Infallible;
+
+use every_form::*;
+use factum::{
+    run_projection, store::memory::MemoryStore, testing::AggregateTest, types::Bytes, CommandService, Envelope,
+    EventSet,
+};
+
+/// The code generated from `schemas/every_form.factum` by `build.rs`.
+pub mod every_form {
+    factum::include_schema!("every_form");
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the ledger is closed")]
+/// The only rejection: closing a closed ledger.
+pub struct LedgerClosed;
+
+impl LedgerDecide for Ledger {
+    type Error = LedgerClosed;
+
+    fn open(_: &LedgerState, command: Open) -> Result<Opened, LedgerClosed> {
+        Ok(Opened { scalars: command.scalars })
+    }
+
+    fn note(state: &LedgerState, command: Note) -> Result<Option<Noted>, LedgerClosed> {
+        // Only an open ledger takes notes; on a new one the note is dropped.
+        Ok(state.opened.then_some(Noted { containers: command.containers }))
+    }
+
+    fn flag(_: &LedgerState, command: Flag) -> Result<FlagOutcome, LedgerClosed> {
+        Ok(match command.level {
+            Level::High => Flagged { level: Level::High }.into(),
+            Level::Low => Cleared {}.into(),
+        })
+    }
+
+    fn close(state: &LedgerState, command: Close) -> Result<(CloseOutcome, Option<Noted>, Closed), LedgerClosed> {
+        if state.closed {
+            return Err(LedgerClosed);
+        }
+        let last_note = (state.notes == 0).then(|| Noted { containers: containers() });
+        Ok((Cleared {}.into(), last_note, Closed { reason: command.reason }))
+    }
+}
+
+impl LedgerEvolve for LedgerState {
+    fn opened(&mut self, _: &Opened) {
+        self.opened = true;
+    }
+    fn noted(&mut self, _: &Noted) {
+        self.notes += 1;
+    }
+    fn flagged(&mut self, event: &Flagged) {
+        self.level = Some(event.level);
+    }
+    fn cleared(&mut self, _: &Cleared) {
+        self.level = None;
+    }
+    fn closed(&mut self, _: &Closed) {
+        self.closed = true;
+    }
+}
+
+fn scalars() -> Scalars {
+    Scalars {
+        flag: true,
+        small: -7,
+        large: i64::MIN,
+        count: u32::MAX,
+        total: u64::MAX,
+        ratio: 0.25,
+        text: "héllo \"world\"".into(),
+        blob: Bytes(vec![0, 159, 255]),
+        id: "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5".parse().unwrap(),
+        at: "2026-11-25T18:00:00.123456Z".parse().unwrap(),
+        day: "2026-02-28".parse().unwrap(),
+    }
+}
+
+fn containers() -> Containers {
+    Containers {
+        tags: vec!["a".into(), "b".into()],
+        maybe: None,
+        maybe_list: Some(vec![Some(1), None, Some(3)]),
+        by_name: [("all".to_owned(), vec![scalars(), Scalars::default()])].into(),
+        by_level: [(Level::High, 2), (Level::Low, 1)].into(),
+    }
+}
+
+#[test]
+fn one_slot_records_one_event() {
+    AggregateTest::<Ledger>::given_no_events()
+        .when(Open { scalars: scalars() })
+        .then(vec![Opened { scalars: scalars() }.into()])
+        .then_state(|state| assert!(state.opened));
+}
+
+#[test]
+fn an_optional_slot_records_zero_or_one_event() {
+    AggregateTest::<Ledger>::given_no_events().when(Note { containers: containers() }).then(vec![]);
+    AggregateTest::<Ledger>::given([Opened { scalars: scalars() }.into()])
+        .when(Note { containers: containers() })
+        .then(vec![Noted { containers: containers() }.into()])
+        .then_state(|state| assert_eq!(state.notes, 1));
+}
+
+#[test]
+fn a_one_of_slot_records_the_chosen_event() {
+    AggregateTest::<Ledger>::given_no_events()
+        .when(Flag { level: Level::High })
+        .then(vec![Flagged { level: Level::High }.into()])
+        .then_state(|state| assert_eq!(state.level, Some(Level::High)));
+    AggregateTest::<Ledger>::given([Flagged { level: Level::High }.into()])
+        .when(Flag { level: Level::Low })
+        .then(vec![Cleared {}.into()])
+        .then_state(|state| assert_eq!(state.level, None));
+}
+
+#[test]
+fn several_slots_record_their_events_in_order() {
+    AggregateTest::<Ledger>::given_no_events().when(Close { reason: Some("done".into()) }).then(vec![
+        Cleared {}.into(),
+        Noted { containers: containers() }.into(),
+        Closed { reason: Some("done".into()) }.into(),
+    ]);
+    AggregateTest::<Ledger>::given([Noted { containers: containers() }.into()])
+        .when(Close { reason: None })
+        .then(vec![Cleared {}.into(), Closed { reason: None }.into()]);
+    AggregateTest::<Ledger>::given([Closed { reason: None }.into()])
+        .when(Close { reason: None })
+        .then_error(LedgerClosed);
+}
+
+#[test]
+fn stored_form_of_every_type_is_stable() {
+    let event = LedgerEvent::from(Noted { containers: containers() });
+    let stored: serde_json::Value = serde_json::from_slice(&event.encode().unwrap()).unwrap();
+    insta::assert_json_snapshot!(stored);
+    let decoded = LedgerEvent::decode(event.name(), event.version(), &event.encode().unwrap()).unwrap();
+    assert_eq!(decoded, event);
+}
+
+#[derive(Debug, Default)]
+struct Log(Vec<String>);
+
+impl LedgerLogHandler for Log {
+    type Error = Infallible;
+    fn opened(&mut self, _: &Opened, envelope: &Envelope) -> Result<(), Infallible> {
+        self.0.push(format!("opened {}", envelope.stream_id));
+        Ok(())
+    }
+    fn closed(&mut self, event: &Closed, envelope: &Envelope) -> Result<(), Infallible> {
+        self.0
+            .push(format!("closed {} at version {} ({:?})", envelope.stream_id, envelope.stream_version, event.reason));
+        Ok(())
+    }
+    fn flagged(&mut self, event: &Flagged, _: &Envelope) -> Result<(), Infallible> {
+        self.0.push(format!("flagged {:?}", event.level));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_projection_sees_only_its_events_in_log_order() {
+    let service = CommandService::<Ledger, _>::new(MemoryStore::new());
+    let id = "main".to_owned();
+    service.handle(&id, Open { scalars: scalars() }.into()).await.unwrap();
+    service.handle(&id, Flag { level: Level::High }.into()).await.unwrap();
+    service.handle(&id, Note { containers: containers() }.into()).await.unwrap();
+    service.handle(&id, Close { reason: Some("done".into()) }.into()).await.unwrap();
+
+    let mut log = LedgerLog(Log::default());
+    let next = run_projection(service.store(), &mut log, 1).await.unwrap();
+    assert_eq!(next, 6, "five events were read");
+    assert_eq!(log.0 .0, ["opened Ledger-main", "flagged High", "closed Ledger-main at version 5 (Some(\"done\"))"]);
+}

@@ -1,0 +1,35 @@
+// Every event of an aggregate needs its evolve method: forgetting `order_cancelled` must not compile.
+factum::schema!("../../../../schemas/orders.factum");
+
+#[derive(Debug, thiserror::Error)]
+#[error("rejected")]
+pub struct Rejected;
+
+impl OrderDecide for Order {
+    type Error = Rejected;
+
+    fn create_order(_: &OrderState, command: CreateOrder) -> Result<OrderCreated, Rejected> {
+        Ok(OrderCreated { customer: command.customer, items: command.items })
+    }
+
+    fn pay_order(_: &OrderState, command: PayOrder) -> Result<PayOrderOutcome, Rejected> {
+        Ok(PaymentReceived { amount: command.amount }.into())
+    }
+
+    fn ship_order(_: &OrderState, command: ShipOrder) -> Result<OrderShipped, Rejected> {
+        Ok(OrderShipped { carrier: command.carrier })
+    }
+
+    fn cancel_order(_: &OrderState, command: CancelOrder) -> Result<OrderCancelled, Rejected> {
+        Ok(OrderCancelled { reason: command.reason })
+    }
+}
+
+impl OrderEvolve for OrderState {
+    fn order_created(&mut self, _: &OrderCreated) {}
+    fn payment_received(&mut self, _: &PaymentReceived) {}
+    fn payment_rejected(&mut self, _: &PaymentRejected) {}
+    fn order_shipped(&mut self, _: &OrderShipped) {}
+}
+
+fn main() {}
