@@ -49,7 +49,7 @@ fn main() {
     load(&mut criterion, &runtime);
 
     criterion.final_summary();
-    println!("\n{}", report::render(&output, started, &comparisons()));
+    println!("\n{}", report::render("Factum vs raw rusqlite", &output, started, &comparisons()));
 }
 
 /// The lines of the final table.

@@ -1,10 +1,25 @@
 //! The events the benchmarks store: realistic order events, encoded exactly as the command service encodes them.
 
 use factum::{Metadata, NewEvent};
-use orders_example::schema::{LineItem, OrderCreated, OrderEvent, PaymentReceived, PaymentRejected};
+use orders_example::{
+    schema::{LineItem, OrderCreated, OrderEvent, PaymentReceived, PaymentRejected},
+    upcasts::legacy_customer_id,
+};
 
 /// What the benchmark order costs in all, in cents; every received payment pays exactly this.
 pub const ORDER_TOTAL: u64 = 2 * 1_250 + 3_499 + 4 * 199;
+
+/// The customer of the benchmark order.
+pub const CUSTOMER: &str = "Ada Lovelace <ada@example.com>";
+
+/// The lines of the benchmark order.
+pub fn line_items() -> Vec<LineItem> {
+    vec![
+        LineItem { sku: "BOOK-ANALYTICAL-ENGINE".to_owned(), quantity: 2, unit_price: 1_250 },
+        LineItem { sku: "LAMP-OIL-500ML".to_owned(), quantity: 1, unit_price: 3_499 },
+        LineItem { sku: "PENCIL-HB".to_owned(), quantity: 4, unit_price: 199 },
+    ]
+}
 
 /// The event with the 0-based `index` of a benchmark order stream.
 ///
@@ -13,12 +28,10 @@ pub const ORDER_TOTAL: u64 = 2 * 1_250 + 3_499 + 4 * 199;
 pub fn order_event(index: usize) -> OrderEvent {
     if index == 0 {
         OrderCreated {
-            customer: "Ada Lovelace <ada@example.com>".to_owned(),
-            items: vec![
-                LineItem { sku: "BOOK-ANALYTICAL-ENGINE".to_owned(), quantity: 2, unit_price: 1_250 },
-                LineItem { sku: "LAMP-OIL-500ML".to_owned(), quantity: 1, unit_price: 3_499 },
-                LineItem { sku: "PENCIL-HB".to_owned(), quantity: 4, unit_price: 199 },
-            ],
+            customer_id: legacy_customer_id(CUSTOMER),
+            customer_name: CUSTOMER.to_owned(),
+            items: line_items(),
+            currency: "EUR".to_owned(),
         }
         .into()
     } else if index % 2 == 1 {

@@ -6,6 +6,8 @@ use std::{
     process::ExitCode,
 };
 
+mod evolution;
+
 use clap::{Parser, Subcommand};
 use factum_codegen::{fs, model::Schema, Options, SchemaErrors};
 
@@ -20,10 +22,23 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Checks schemas: exit 0 with a summary when all are valid, 1 with every diagnostic otherwise.
+    ///
+    /// A schema is also checked against an older version of itself, `--against OLD` (a `.lock` or a `.factum`), or
+    /// else its lock file (`SCHEMA.lock`) when it has one: every change that breaks the reading of stored events is
+    /// an error; changes to commands and state are notes.
     Check {
         /// The `.factum` files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// An older version of the schema, as a lock file or a `.factum`, to check one schema against.
+        #[arg(long, value_name = "OLD")]
+        against: Option<PathBuf>,
+    },
+    /// Writes the schema's lock file, `SCHEMA.lock`: the shapes of its released events, which `factum check`
+    /// compares later versions of the schema against.
+    Lock {
+        /// The `.factum` file.
+        file: PathBuf,
     },
     /// Prints the Rust a build would generate for a schema, or writes it to `<DIR>/<stem>.rs`.
     Generate {
@@ -32,6 +47,16 @@ enum Command {
         /// Write `<stem>.rs` into this folder instead of printing.
         #[arg(short, long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+    },
+    /// Writes one sample payload per event version into `fixtures/<stem>/` beside the schema.
+    ///
+    /// Existing fixtures are kept: they stand for events already stored.
+    Fixtures {
+        /// The `.factum` file.
+        file: PathBuf,
+        /// Rewrite fixtures whose contents differ from today's samples.
+        #[arg(long)]
+        overwrite: bool,
     },
 }
 
@@ -48,21 +73,24 @@ fn main() -> ExitCode {
     .ok();
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { files } => check(&files),
+        Command::Check { files, against } => check(&files, against.as_deref()),
+        Command::Lock { file } => evolution::lock(&file),
         Command::Generate { file, out_dir } => generate(&file, out_dir.as_deref()),
+        Command::Fixtures { file, overwrite } => fixtures(&file, overwrite),
     }
 }
 
-/// Checks every file, reporting all diagnostics of all files before deciding the exit code.
-fn check(files: &[PathBuf]) -> ExitCode {
+/// Checks every file (against `against`, or its lock file), reporting all diagnostics of all files before deciding
+/// the exit code.
+fn check(files: &[PathBuf], against: Option<&Path>) -> ExitCode {
+    if against.is_some() && files.len() > 1 {
+        eprintln!("{:?}", miette::Report::msg("`--against` compares one schema with an older version of it"));
+        return ExitCode::from(2);
+    }
     let mut failed = false;
     for file in files {
-        match compile(file) {
-            Ok((schema, warnings)) => {
-                report(&warnings);
-                println!("{}: ok ({})", file.display(), summary(&schema));
-            }
-            Err(()) => failed = true,
+        if !evolution::check_file(file, against) {
+            failed = true;
         }
     }
     if failed {
@@ -95,18 +123,51 @@ fn generate(file: &Path, out_dir: Option<&Path>) -> ExitCode {
     }
 }
 
+fn fixtures(file: &Path, overwrite: bool) -> ExitCode {
+    let Ok((schema, warnings)) = compile(file) else { return ExitCode::FAILURE };
+    report(&warnings);
+    let dir = fs::fixtures_dir(file);
+    match fs::write_fixtures(&dir, &factum_codegen::fixtures::fixtures(&schema), overwrite) {
+        Ok(writes) => {
+            for write in writes {
+                match write {
+                    fs::FixtureWrite::Created(path) => println!("created     {}", path.display()),
+                    fs::FixtureWrite::Overwritten(path) => println!("overwritten {}", path.display()),
+                    fs::FixtureWrite::Unchanged(path) => println!("unchanged   {}", path.display()),
+                    fs::FixtureWrite::Kept(path) => {
+                        println!(
+                            "kept        {} (differs from today's sample; --overwrite replaces it)",
+                            path.display()
+                        )
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::msg(error.to_string()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Reads and compiles one schema, printing its errors (and warnings) when it has errors.
 fn compile(file: &Path) -> Result<(Schema, Option<SchemaErrors>), ()> {
+    compile_with_source(file).map(|(schema, _source, warnings)| (schema, warnings))
+}
+
+/// [`compile`], also returning the schema's text, which diagnostics found later point into.
+fn compile_with_source(file: &Path) -> Result<(Schema, String, Option<SchemaErrors>), ()> {
     let source = fs::read_schema(file).map_err(|error| eprintln!("{:?}", miette::Report::msg(error.to_string())))?;
     let name = file.display().to_string();
     match factum_codegen::compile_source(&name, &source) {
         Ok((schema, warnings)) => {
             let warnings = (!warnings.is_empty()).then(|| SchemaErrors {
                 name,
-                source: std::sync::Arc::new(source),
+                source: std::sync::Arc::new(source.clone()),
                 diagnostics: warnings,
             });
-            Ok((schema, warnings))
+            Ok((schema, source, warnings))
         }
         Err(errors) => {
             report(&Some(errors.clone()));

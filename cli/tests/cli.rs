@@ -8,10 +8,14 @@ use std::{path::Path, process::Command};
 /// Runs `factum` with `args` from the workspace root, returning the exit code and what it printed (stdout, then
 /// stderr), without colours.
 fn factum(args: &[&str]) -> (i32, String) {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    factum_in(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap(), args)
+}
+
+/// Runs `factum` with `args` from `dir` (a temporary folder, for commands that write files), like [`factum`].
+fn factum_in(dir: &Path, args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_factum"))
         .args(args)
-        .current_dir(workspace)
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .env("TERM", "xterm-256color")
@@ -73,4 +77,91 @@ fn generate_writes_into_a_folder_only_when_changed() {
         modified,
         "an unchanged file is not rewritten"
     );
+}
+
+/// A temporary folder holding `files` copied from `codegen/tests/evolution/`, as (source, name in the folder).
+fn evolution_case(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/evolution");
+    let dir = tempfile::tempdir().unwrap();
+    for (source, name) in files {
+        std::fs::copy(corpus.join(source), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn lock_writes_the_lock_and_check_uses_it() {
+    let dir = evolution_case(&[("compatible/old.factum", "orders.factum")]);
+    let (code, wrote) = factum_in(dir.path(), &["lock", "orders.factum"]);
+    assert_eq!(code, 0, "{wrote}");
+    let lock = std::fs::read_to_string(dir.path().join("orders.factum.lock")).unwrap();
+    assert!(lock.contains("\"format\": 1"), "{lock}");
+    let (code, again) = factum_in(dir.path(), &["lock", "orders.factum"]);
+    assert_eq!(code, 0, "{again}");
+    let (code, checked) = factum_in(dir.path(), &["check", "orders.factum"]);
+    assert_eq!(code, 0, "{checked}");
+
+    // The schema evolves compatibly: still ok against the lock.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/evolution/compatible/new.factum"),
+        dir.path().join("orders.factum"),
+    )
+    .unwrap();
+    let (code, evolved) = factum_in(dir.path(), &["check", "orders.factum"]);
+    assert_eq!(code, 0, "{evolved}");
+    insta::assert_snapshot!(format!("{wrote}{again}{checked}{evolved}"));
+}
+
+#[test]
+fn check_against_the_lock_fails_on_breaking_changes() {
+    let dir = evolution_case(&[("several-findings/old.factum", "orders.factum")]);
+    let (code, printed) = factum_in(dir.path(), &["lock", "orders.factum"]);
+    assert_eq!(code, 0, "{printed}");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/evolution/several-findings/new.factum"),
+        dir.path().join("orders.factum"),
+    )
+    .unwrap();
+    let (code, checked) = factum_in(dir.path(), &["check", "orders.factum"]);
+    assert_eq!(code, 1, "{checked}");
+    // Locking again accepts the changes, and says so.
+    let (code, relocked) = factum_in(dir.path(), &["lock", "orders.factum"]);
+    assert_eq!(code, 0, "{relocked}");
+    insta::assert_snapshot!(format!("{checked}{relocked}"));
+}
+
+#[test]
+fn check_against_an_older_schema_lists_every_breaking_change() {
+    let dir = evolution_case(&[
+        ("field-type-changed/old.factum", "old.factum"),
+        ("field-type-changed/new.factum", "new.factum"),
+    ]);
+    let (code, printed) = factum_in(dir.path(), &["check", "new.factum", "--against", "old.factum"]);
+    assert_eq!(code, 1, "{printed}");
+    insta::assert_snapshot!(printed);
+}
+
+#[test]
+fn check_against_prints_notes_and_passes() {
+    let dir = evolution_case(&[
+        ("enum-variant-added/old.factum", "old.factum"),
+        ("enum-variant-added/new.factum", "new.factum"),
+    ]);
+    let (code, printed) = factum_in(dir.path(), &["check", "new.factum", "--against", "old.factum"]);
+    assert_eq!(code, 0, "{printed}");
+    insta::assert_snapshot!(printed);
+}
+
+#[test]
+fn check_against_a_bad_lock_or_schema_is_an_error() {
+    let dir = evolution_case(&[("compatible/new.factum", "orders.factum")]);
+    std::fs::write(dir.path().join("orders.factum.lock"), "{\"format\": 7}").unwrap();
+    let (code, future) = factum_in(dir.path(), &["check", "orders.factum"]);
+    assert_eq!(code, 1, "{future}");
+    std::fs::write(dir.path().join("broken.factum"), "event OrderCreated v1 { customer: Strin }\n").unwrap();
+    let (code, broken) = factum_in(dir.path(), &["check", "orders.factum", "--against", "broken.factum"]);
+    assert_eq!(code, 1, "{broken}");
+    let (code, two) = factum_in(dir.path(), &["check", "orders.factum", "orders.factum", "--against", "broken.factum"]);
+    assert_eq!(code, 2, "{two}");
+    insta::assert_snapshot!(format!("{future}{broken}{two}"));
 }

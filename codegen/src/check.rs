@@ -1,8 +1,8 @@
 //! Semantic checks: everything the grammar cannot see, reported all at once as diagnostics.
 //!
-//! Each rule is one `check_*` function with the rule stated above it; [`check`] runs them all. A check never stops
-//! at its first finding, and rules are written so that one mistake is reported once (an unknown type is not also a
-//! bad map key). The codes, by area:
+//! Each rule is one `check_*` function with the rule stated above it; each area's module lists its rules in a
+//! `CHECKS` group, and [`check`] runs every group. A check never stops at its first finding, and rules are written so
+//! that one mistake is reported once (an unknown type is not also a bad map key). The codes, by area:
 //!
 //! - names (`naming.rs`): `factum::duplicate-name`, `factum::reserved-name`, `factum::naming-convention`,
 //!   `factum::rust-keyword`, `factum::generated-name-collision`, `factum::method-name-collision`;
@@ -11,51 +11,52 @@
 //! - types (`types.rs`): `factum::unknown-type`, `factum::nested-option`, `factum::invalid-map-key`,
 //!   `factum::recursive-type`, `factum::state-field-without-default`, `factum::invalid-id-type`;
 //! - events (`events.rs`): `factum::duplicate-event-version`, `factum::unknown-event`, `factum::duplicate-emit`,
-//!   `factum::duplicate-projection-event`, and two warnings, `factum::unused-event` and `factum::unemitted-event`.
+//!   `factum::duplicate-projection-event`, and two warnings, `factum::unused-event` and `factum::unemitted-event`;
+//! - upcasts (`upcasts.rs`): `factum::version-gap`, `factum::unknown-event`, `factum::unknown-event-version`,
+//!   `factum::upcast-not-consecutive`, `factum::duplicate-upcast`, `factum::missing-upcast`,
+//!   `factum::duplicate-step-field`, `factum::rename-to-itself`;
+//! - aliases (`aliases.rs`): `factum::unknown-event`, `factum::alias-shadows-event`, `factum::duplicate-alias`.
 //!
-//! The parser reports `factum::syntax`, `factum::invalid-version`, `factum::missing-id`, `factum::duplicate-member`
-//! and `factum::misplaced-doc` itself.
+//! The checks on upcasts need only names and version numbers. Whether a declarative step fits the fields and types
+//! of the two versions it connects is checked by a group of its own, `crate::evolution::steps`:
+//! `factum::field-added-without-default`, `factum::field-renamed-without-step`, `factum::field-removed-without-drop`,
+//! `factum::field-type-changed`, `factum::option-narrowed`, `factum::list-scalar-changed`,
+//! `factum::unknown-upcast-field`, `factum::conflicting-upcast-step`, `factum::default-for-existing-field` and
+//! `factum::invalid-default`.
+//!
+//! The parser reports `factum::syntax`, `factum::invalid-version`, `factum::invalid-literal`, `factum::missing-id`,
+//! `factum::duplicate-member` and `factum::misplaced-doc` itself.
 
+mod aliases;
 mod events;
 mod members;
 mod naming;
 mod types;
+mod upcasts;
 
 use crate::{
     diagnostics::Diagnostic,
     model::{Field, Ident, Schema, TypeKind, TypeRef},
 };
 
+/// One rule: it inspects the schema and pushes a diagnostic for each place that breaks it.
+pub(crate) type Check = fn(&Schema, &mut Vec<Diagnostic>);
+
+/// Every rule, group by group; a new area of rules is one more line here.
+const GROUPS: &[&[Check]] = &[
+    naming::CHECKS,
+    members::CHECKS,
+    types::CHECKS,
+    events::CHECKS,
+    upcasts::CHECKS,
+    aliases::CHECKS,
+    crate::evolution::steps::CHECKS,
+];
+
 /// Every problem in `schema`, errors and warnings, grouped by rule.
 pub fn check(schema: &Schema) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let checks: &[fn(&Schema, &mut Vec<Diagnostic>)] = &[
-        naming::check_duplicate_names,
-        naming::check_reserved_names,
-        naming::check_naming_conventions,
-        naming::check_rust_keywords,
-        naming::check_generated_names,
-        naming::check_method_names,
-        members::check_duplicate_fields,
-        members::check_duplicate_variants,
-        members::check_empty_enums,
-        members::check_empty_aggregates,
-        members::check_empty_projections,
-        types::check_unknown_types,
-        types::check_nested_options,
-        types::check_map_keys,
-        types::check_recursive_types,
-        types::check_state_defaults,
-        types::check_id_types,
-        events::check_duplicate_versions,
-        events::check_emitted_events_exist,
-        events::check_emits_repeats,
-        events::check_projection_events_exist,
-        events::check_projection_repeats,
-        events::check_unused_events,
-        events::check_projection_events_are_emitted,
-    ];
-    for check in checks {
+    for check in GROUPS.iter().flat_map(|group| group.iter()) {
         check(schema, &mut diagnostics);
     }
     diagnostics
@@ -207,7 +208,7 @@ fn type_text(ty: &TypeRef) -> String {
 
 /// The candidate closest to `name`, if one is close enough to be what the user meant: a case-insensitive match
 /// first, then the smallest edit distance within a third of the name's length.
-fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let candidates: Vec<&str> = candidates.into_iter().filter(|candidate| *candidate != name).collect();
     if let Some(same) = candidates.iter().find(|candidate| candidate.eq_ignore_ascii_case(name)) {
         return Some(same);

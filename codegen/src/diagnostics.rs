@@ -17,6 +17,8 @@ pub enum Severity {
     Error,
     /// The schema compiles, but something is probably wrong.
     Warning,
+    /// Worth knowing, nothing wrong: e.g. a source-level change the evolution checker notes.
+    Note,
 }
 
 /// A labelled span of source.
@@ -140,6 +142,7 @@ impl SchemaErrors {
             let severity = match diagnostic.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Note => "note",
             };
             out.push_str(&format!(
                 "{}:{}:{}: {severity}[{}]: {}",
@@ -203,6 +206,7 @@ impl miette::Diagnostic for Rendered {
         Some(match self.diagnostic.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
         })
     }
 

@@ -8,6 +8,8 @@
 pub mod check;
 pub mod diagnostics;
 mod emit;
+pub mod evolution;
+pub mod fixtures;
 pub mod fs;
 pub mod model;
 pub mod names;

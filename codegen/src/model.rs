@@ -52,6 +52,10 @@ pub struct Schema {
     pub aggregates: Vec<AggregateDef>,
     /// Projections.
     pub projections: Vec<ProjectionDef>,
+    /// Upcasting steps between consecutive versions of events (`upcast OrderCreated v1 -> v2 { ... }`).
+    pub upcasts: Vec<UpcastDef>,
+    /// Old stored names of renamed events (`alias OrderPlaced -> OrderCreated`: `OrderPlaced` is the old name).
+    pub aliases: Vec<AliasDef>,
 }
 
 /// `///` doc lines, without the slashes, one entry per line.
@@ -298,7 +302,117 @@ pub struct ProjectionDef {
     pub events: Vec<Ident>,
 }
 
+/// One step of an event's upcaster chain: how a payload of version `from` becomes one of version `to`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpcastDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The event whose versions the step connects.
+    pub event: Ident,
+    /// The older version.
+    pub from: u32,
+    /// Where the older version was written.
+    pub from_span: Span,
+    /// The newer version (the checks require `from + 1`).
+    pub to: u32,
+    /// Where the newer version was written.
+    pub to_span: Span,
+    /// What the step does.
+    pub body: UpcastBody,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// What an upcasting step does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum UpcastBody {
+    /// `custom`: the user writes the step in Rust (a method of the generated upcast trait).
+    Custom(Span),
+    /// Declarative changes; every field not mentioned carries over unchanged (or safely widened).
+    Steps(Vec<UpcastStep>),
+}
+
+/// One declarative change of an upcasting step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum UpcastStep {
+    /// `field = literal`: a field new in the newer version takes this value.
+    Default {
+        /// The new field.
+        field: Ident,
+        /// Its value for old payloads.
+        value: Literal,
+    },
+    /// `rename old -> new`: a field of the older version is called `new` in the newer one.
+    Rename {
+        /// The field's name in the older version.
+        from: Ident,
+        /// The field's name in the newer version.
+        to: Ident,
+    },
+    /// `drop field`: a field of the older version is gone from the newer one.
+    Drop {
+        /// The dropped field.
+        field: Ident,
+    },
+}
+
+/// A literal value in an upcasting step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Literal {
+    /// The value.
+    pub kind: LiteralKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The values a literal can take.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum LiteralKind {
+    /// `"text"` (escapes resolved).
+    String(String),
+    /// `42`, `-7`.
+    Integer(i128),
+    /// `1.5`.
+    Float(f64),
+    /// `true`, `false`.
+    Bool(bool),
+    /// `none`: an option without a value.
+    None,
+    /// `[]`: an empty list.
+    EmptyList,
+    /// `{}`: an empty map.
+    EmptyMap,
+    /// A bare name: a variant of the field's enum type.
+    Variant(String),
+}
+
+/// `alias Old -> New`: events stored under the name `Old` are read as the event `New` (same versions, same upcasters).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AliasDef {
+    /// Doc lines.
+    pub docs: Docs,
+    /// The old stored name.
+    pub old: Ident,
+    /// The declared event it now reads as.
+    pub new: Ident,
+}
+
 impl Schema {
+    /// The upcasting step from `version` of event `name` to the next version, if one is declared.
+    pub fn upcast_from(&self, name: &str, version: u32) -> Option<&UpcastDef> {
+        self.upcasts.iter().find(|step| step.event.name == name && step.from == version)
+    }
+
+    /// Every old stored name that reads as the event `name`.
+    pub fn aliases_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Ident> + 'a {
+        self.aliases.iter().filter(move |alias| alias.new.name == name).map(|alias| &alias.old)
+    }
+
+    /// The event version named `version` of the event `name`, if declared.
+    pub fn event_version(&self, name: &str, version: u32) -> Option<&EventDef> {
+        self.events.iter().find(|def| def.name.name == name && def.version == version)
+    }
+
     /// The record type named `name`, if one is declared.
     pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|def| def.name.name == name)

@@ -57,6 +57,26 @@ pub fn outcome_name(command: &str, index: usize, count: usize) -> String {
     }
 }
 
+/// The Rust type of version `version` of event `event`, given its latest version: the latest keeps the plain
+/// name, older ones are `OrderCreatedV1`, `OrderCreatedV2`, ...
+pub fn event_version_type(event: &str, version: u32, latest: u32) -> String {
+    if version == latest {
+        event.to_owned()
+    } else {
+        format!("{event}V{version}")
+    }
+}
+
+/// The trait the user implements for an event's `custom` upcasting steps.
+pub fn upcast_trait(event: &str) -> String {
+    format!("{event}Upcasts")
+}
+
+/// The method of the upcast trait for the custom step `from -> to`.
+pub fn upcast_method(from: u32, to: u32) -> String {
+    format!("v{from}_to_v{to}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::snake_case;

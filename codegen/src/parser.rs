@@ -1,12 +1,13 @@
 //! The `.factum` parser: source text to [`Schema`], or every syntax error found.
 //!
 //! Parsing happens in two steps. The pest grammar (`grammar.pest`) recognises the text; [`lower`] turns its parse
-//! tree into the model, reporting the few problems the grammar cannot express (a missing `id`, a `v0`). When the
-//! grammar rejects a declaration, the parser reports it and starts again at the next line that begins a declaration,
-//! so that one mistake does not hide the next. Nothing here panics on any input: the proptests in
-//! `tests/parser_never_panics.rs` hold it to that.
+//! tree into the model, reporting the few problems the grammar cannot express (a missing `id`, a `v0`, an integer
+//! too large for 128 bits). When the grammar rejects a declaration, the parser reports it and starts again at the
+//! next line that begins a declaration, so that one mistake does not hide the next. Nothing here panics on any
+//! input: the proptests in `tests/parser_never_panics.rs` hold it to that.
 
 mod grammar;
+mod literal;
 mod lower;
 mod syntax_error;
 
@@ -23,7 +24,7 @@ use grammar::{Rule, SchemaParser};
 const MAX_NESTING: usize = 32;
 
 /// The keywords that start a top-level declaration: where the parser resumes after a syntax error.
-const DECLARATION_KEYWORDS: [&str; 5] = ["type", "enum", "event", "aggregate", "projection"];
+const DECLARATION_KEYWORDS: [&str; 7] = ["type", "enum", "event", "aggregate", "projection", "upcast", "alias"];
 
 /// Parses a schema source into the model, or returns its syntax errors (all of them, where the parser can recover).
 pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {

@@ -11,10 +11,34 @@ use proptest::prelude::*;
 /// The example schema, the richest valid input there is.
 const ORDERS: &str = include_str!("../../schemas/orders.factum");
 
+/// A schema with every form of upcast, literal and alias, for the mutations to damage.
+const EVOLVING: &str = r#"enum Priority { Low, High }
+event Shipment v1 { carrier: String, legacy_code: u32 }
+event Shipment v2 { carrier_name: String, priority: Priority, tags: [String], weight: f64, fragile: bool }
+event Shipment v3 { carrier_name: String, priority: Priority, tags: [String], weight: f64, fragile: bool,
+    note: String?, extras: Map<String, u64>, count: i64, label: String }
+/// Renames, drops and defaults.
+upcast Shipment v1 -> v2 {
+    rename carrier -> carrier_name
+    drop legacy_code
+    priority = High
+    tags = []
+    weight = 0.0, fragile = false
+}
+upcast Shipment v2 -> v3 { note = none, extras = {}, count = -9223372036854775808,
+    label = "say \"hi\" \\ \n \t \u{e9}" }
+event OrderCreated v1 { customer: String }
+event OrderCreated v2 { customer_id: Uuid }
+upcast OrderCreated v1 -> v2 custom
+/// `OrderPlaced` was the stored name of `OrderCreated`.
+alias OrderPlaced -> OrderCreated
+aggregate Shipping { id: Uuid command Ship {} emits Shipment command Create {} emits OrderCreated }
+"#;
+
 /// Characters that mean something to the grammar, so that random text gets past the first token.
 const ALPHABET: &[char] = &[
     'a', 'e', 'v', '1', '0', '_', 'T', 'O', ' ', ' ', '\n', '\t', '{', '}', '[', ']', '<', '>', ':', ',', '|', '?',
-    '/', 'é', '\r',
+    '/', 'é', '\r', '-', '=', '"', '\\', '.', 'u',
 ];
 
 /// Parses and, if that succeeds, checks `source`, asserting that every diagnostic points inside it.
@@ -93,6 +117,34 @@ proptest! {
         let chars: Vec<char> = ORDERS.chars().collect();
         parse_and_check(&chars[..at.index(chars.len() + 1)].iter().collect::<String>());
     }
+
+    #[test]
+    fn damaged_evolving_schemas(edits in prop::collection::vec(edit(), 1..12)) {
+        parse_and_check(&apply(EVOLVING, &edits));
+    }
+
+    #[test]
+    fn evolving_schemas_cut_short(at in any::<prop::sample::Index>()) {
+        let chars: Vec<char> = EVOLVING.chars().collect();
+        parse_and_check(&chars[..at.index(chars.len() + 1)].iter().collect::<String>());
+    }
+
+    #[test]
+    fn arbitrary_literals(literal in r#"-?[0-9]{1,60}(\.[0-9]{1,5})?([eE][+-]?[0-9]{1,5})?|"([^"\n]|\\.){0,20}""#) {
+        let source = format!("event E v1 {{}}\nevent E v2 {{ a: u32 }}\nupcast E v1 -> v2 {{ a = {literal} }}\n");
+        parse_and_check(&source);
+    }
+}
+
+#[test]
+fn the_evolving_example_is_valid() {
+    match parse(EVOLVING) {
+        Ok(schema) => {
+            let errors: Vec<Diagnostic> = check(&schema).into_iter().filter(Diagnostic::is_error).collect();
+            assert_eq!(errors, Vec::new());
+        }
+        Err(errors) => panic!("{errors:#?}"),
+    }
 }
 
 #[test]
@@ -100,6 +152,30 @@ fn the_example_survives_every_single_deletion() {
     // Exhaustive where it is cheap: every one-character deletion of a small schema.
     let source = "type A { a: [Map<String, B?>] }\nenum B { X, Y }\nevent E v1 { b: B? }\n\
                   aggregate G { id: Uuid state { n: u64 } command C { x: A } emits E | F, E? }\nprojection P { on E }\n";
+    for (at, _) in source.char_indices() {
+        let mut damaged = source.to_owned();
+        damaged.remove(at);
+        parse_and_check(&damaged);
+    }
+}
+
+#[test]
+fn extreme_versions() {
+    let max = u32::MAX;
+    for (from, to) in [(max - 2, max), (max - 1, max), (max, max), (max, 1), (1, max), (max - 1, 1)] {
+        let source = format!(
+            "event E v1 {{}}\nevent E v{from} {{}}\nevent E v{to} {{}}\nupcast E v{from} -> v{to} custom\n\
+             upcast E v1 -> v{max} {{}}\nalias F -> E\n"
+        );
+        parse_and_check(&source);
+    }
+}
+
+#[test]
+fn the_evolving_example_survives_every_single_deletion() {
+    let source = "event E v1 { a: u32 }\nevent E v2 { b: u32, c: [u8], d: E?, s: String }\n\
+                  upcast E v1 -> v2 { rename a -> b, drop x, c = [], d = none, s = \"\\u{e9}\\\"\", f = -1.5e3 }\n\
+                  upcast E v2 -> v3 custom\n/// Docs.\nalias F -> E\n";
     for (at, _) in source.char_indices() {
         let mut damaged = source.to_owned();
         damaged.remove(at);

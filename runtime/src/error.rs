@@ -11,8 +11,8 @@ pub enum DecodeErrorKind {
         /// The stored name.
         name: String,
     },
-    /// The event is known, but not in this version.
-    #[error("unknown version {version} of event `{name}` (this build knows {known})")]
+    /// The event is known, but not in this version: newer than this build, or never declared.
+    #[error("unknown version {version} of event `{name}` (this build reads {known})")]
     UnknownVersion {
         /// The stored name.
         name: String,

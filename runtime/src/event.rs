@@ -15,6 +15,28 @@ pub trait Event:
     const VERSION: u32;
 }
 
+/// The latest version of an event, readable from a payload of any version ever stored under any of its names.
+///
+/// Generated code implements this for the latest type of every event: each older version is decoded as its own
+/// type and converted step by step (`OrderCreatedV1` → `OrderCreatedV2` → `OrderCreated`) by typed upcasters, never
+/// through an intermediate JSON value. Appends always write the latest version.
+pub trait Versioned: Event {
+    /// Every name events of this type were stored under: its own, then the old names of a renamed event.
+    const STORED_NAMES: &'static [&'static str];
+    /// Every version this build can read, oldest first; the last is [`Event::VERSION`].
+    const VERSIONS: &'static [u32];
+
+    /// Decodes a payload stored as version `version` (under `name`, one of the [`Self::STORED_NAMES`]) and upcasts
+    /// it to the latest version.
+    fn decode_stored(name: &str, version: u32, payload: &[u8]) -> Result<Self, DecodeErrorKind>;
+}
+
+/// The error for a version outside [`Versioned::VERSIONS`]: newer than this build, or never declared.
+pub fn unknown_version<E: Versioned>(name: &str, version: u32) -> DecodeErrorKind {
+    let known = E::VERSIONS.iter().map(|known| format!("v{known}")).collect::<Vec<_>>().join(", ");
+    DecodeErrorKind::UnknownVersion { name: name.to_owned(), version, known }
+}
+
 /// A closed set of events that can be written to and read from a store: an aggregate's event enum, or the events a
 /// projection subscribes to.
 ///

@@ -85,7 +85,7 @@ pub mod conformance;
 pub use aggregate::Aggregate;
 pub use envelope::{Envelope, Metadata, NewEvent, RecordedEvent, Timestamp};
 pub use error::{ConflictError, DecodeError, DecodeErrorKind, StoreError};
-pub use event::{decode_payload, encode_payload, Event, EventSet};
+pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
 pub use event_ref::RecordedEventRef;
 pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
 pub use service::{load, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};

@@ -8,7 +8,7 @@
 fn compile_errors() {
     let cases = trybuild::TestCases::new();
     // `ui/common/` holds pieces the cases include, not cases.
-    for category in ["decide", "evolve", "schema"] {
+    for category in ["decide", "evolve", "schema", "upcast"] {
         cases.compile_fail(format!("ui/{category}/*.rs"));
     }
 }

@@ -2,11 +2,22 @@
 
 use std::collections::HashMap;
 
-use super::{did_you_mean, kind_of};
+use super::{did_you_mean, kind_of, Check};
 use crate::{
     diagnostics::Diagnostic,
     model::{Ident, Schema},
 };
+
+/// The rules on events.
+pub(super) const CHECKS: &[Check] = &[
+    check_duplicate_versions,
+    check_emitted_events_exist,
+    check_emits_repeats,
+    check_projection_events_exist,
+    check_projection_repeats,
+    check_unused_events,
+    check_projection_events_are_emitted,
+];
 
 // Each version of an event is declared once: the store tells payloads apart by name and version.
 pub(super) fn check_duplicate_versions(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
@@ -34,13 +45,17 @@ pub(super) fn check_duplicate_versions(schema: &Schema, diagnostics: &mut Vec<Di
 
 /// The diagnostic for a reference to an event that is not declared; the suggestion skips the events `listed` beside
 /// it, which the user evidently did not mean.
-fn unknown_event(schema: &Schema, event: &Ident, message: String, listed: &[&String]) -> Diagnostic {
+pub(super) fn unknown_event(schema: &Schema, event: &Ident, message: String, listed: &[&String]) -> Diagnostic {
     let name = &event.name;
     let diagnostic =
         Diagnostic::error("factum::unknown-event", message, event.span, "no event of this name is declared");
-    let help = match kind_of(schema, name) {
-        Some(kind) => Some(format!("`{name}` is {}, not an event", kind.with_article())),
-        None => {
+    let renamed_to = schema.aliases.iter().find(|alias| alias.old.name == *name).map(|alias| &alias.new.name);
+    let help = match (kind_of(schema, name), renamed_to) {
+        (Some(kind), _) => Some(format!("`{name}` is {}, not an event", kind.with_article())),
+        (None, Some(new)) => {
+            Some(format!("`{name}` is an old name of `{new}`; refer to the event by its current name"))
+        }
+        (None, None) => {
             let candidates =
                 schema.event_names().into_iter().filter(|candidate| !listed.iter().any(|listed| listed == candidate));
             did_you_mean(name, candidates).map(|close| format!("did you mean `{close}`?"))
@@ -146,8 +161,9 @@ fn is_emitted(schema: &Schema, name: &str) -> bool {
         .any(|command| command.emits.events().any(|event| event.name == name))
 }
 
-// Warning: an event that no command emits and no projection handles is probably a leftover or a typo. Reported
-// once per event name, at its first version.
+// Warning: an event that no command emits and no projection handles is probably a leftover or a typo. Commands
+// emit and projections handle an event by name, which means its latest version; the older versions are used by the
+// upcasts that lead to it. So the warning is about a name, reported once, at its latest version.
 pub(super) fn check_unused_events(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
     for name in schema.event_names() {
         let handled =
@@ -155,12 +171,12 @@ pub(super) fn check_unused_events(schema: &Schema, diagnostics: &mut Vec<Diagnos
         if handled || is_emitted(schema, name) {
             continue;
         }
-        let Some(first) = schema.event_versions(name).next() else { continue };
+        let Some(latest) = schema.latest_event(name) else { continue };
         diagnostics.push(
             Diagnostic::warning(
                 "factum::unused-event",
                 format!("event `{name}` is never emitted nor handled"),
-                first.name.span,
+                latest.name.span,
                 "no command emits it and no projection handles it",
             )
             .with_help(format!(

@@ -3,8 +3,17 @@
 
 use std::collections::HashMap;
 
-use super::field_lists;
+use super::{field_lists, Check};
 use crate::{diagnostics::Diagnostic, model::Schema};
+
+/// The rules on members.
+pub(super) const CHECKS: &[Check] = &[
+    check_duplicate_fields,
+    check_duplicate_variants,
+    check_empty_enums,
+    check_empty_aggregates,
+    check_empty_projections,
+];
 
 // Within one type, event, command or state, field names are unique: they become the fields of one struct.
 pub(super) fn check_duplicate_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {

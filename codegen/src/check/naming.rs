@@ -3,12 +3,22 @@
 
 use std::collections::HashMap;
 
-use super::{declarations, field_lists, DeclKind, Declared};
+use super::{declarations, field_lists, Check, DeclKind, Declared};
 use crate::{
     diagnostics::Diagnostic,
-    model::{Builtin, Ident, Schema},
-    names::{aggregate_names, outcome_name, projection_names, snake_case},
+    model::{Builtin, Ident, Schema, UpcastBody},
+    names::{aggregate_names, event_version_type, outcome_name, projection_names, snake_case, upcast_trait},
 };
+
+/// The rules on names.
+pub(super) const CHECKS: &[Check] = &[
+    check_duplicate_names,
+    check_reserved_names,
+    check_naming_conventions,
+    check_rust_keywords,
+    check_generated_names,
+    check_method_names,
+];
 
 /// Rust's keywords, strict and reserved (2024 edition), and `_`: none can be a field or method name.
 const RUST_KEYWORDS: [&str; 52] = [
@@ -73,7 +83,8 @@ pub(super) fn check_reserved_names(schema: &Schema, diagnostics: &mut Vec<Diagno
 }
 
 // Declarations and variants are UpperCamelCase and fields snake_case, as in Rust: the generated items keep the
-// schema's names, and method names are derived from them.
+// schema's names, and method names are derived from them. The old name of an alias generates nothing, but it was an
+// event's name, so it follows the same convention.
 pub(super) fn check_naming_conventions(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
     let mut camel: Vec<(&'static str, &Ident)> = declarations(schema)
         .into_iter()
@@ -83,6 +94,7 @@ pub(super) fn check_naming_conventions(schema: &Schema, diagnostics: &mut Vec<Di
     for def in &schema.enums {
         camel.extend(def.variants.iter().map(|variant| ("variant", &variant.name)));
     }
+    camel.extend(schema.aliases.iter().map(|alias| ("alias", &alias.old)));
     camel.sort_by_key(|(_, ident)| ident.span.start);
     for (kind, ident) in camel {
         if is_upper_camel_case(&ident.name) {
@@ -205,7 +217,7 @@ struct Generated<'a> {
 
 /// Every name the generator adds beside the declared ones (an aggregate's or projection's own name is declared).
 fn generated_names(schema: &Schema) -> Vec<Generated<'_>> {
-    let mut generated = Vec::new();
+    let mut generated = event_generated_names(schema);
     for aggregate in &schema.aggregates {
         let origin = Declared { kind: DeclKind::Aggregate, ident: &aggregate.name };
         for (name, what) in aggregate_names(&aggregate.name.name) {
@@ -238,9 +250,41 @@ fn generated_names(schema: &Schema) -> Vec<Generated<'_>> {
     generated
 }
 
+/// The names the generator adds for events: a type for each version but the latest (`OrderCreatedV1`), and the
+/// trait of an event's `custom` upcasts (`OrderCreatedUpcasts`).
+fn event_generated_names(schema: &Schema) -> Vec<Generated<'_>> {
+    let mut generated = Vec::new();
+    for name in schema.event_names() {
+        let Some(latest) = schema.latest_event(name) else { continue };
+        let mut versions: Vec<_> = schema.event_versions(name).filter(|def| def.version != latest.version).collect();
+        versions.sort_by_key(|def| def.version);
+        versions.dedup_by_key(|def| def.version);
+        for def in versions {
+            generated.push(Generated {
+                name: event_version_type(name, def.version, latest.version),
+                what: format!("the type of its version {}", def.version),
+                origin: Declared { kind: DeclKind::Event, ident: &def.name },
+            });
+        }
+        let custom = schema
+            .upcasts
+            .iter()
+            .find(|upcast| upcast.event.name == name && matches!(upcast.body, UpcastBody::Custom(_)));
+        if let Some(custom) = custom {
+            generated.push(Generated {
+                name: upcast_trait(name),
+                what: "the trait of its `custom` upcasts".to_owned(),
+                origin: Declared { kind: DeclKind::Event, ident: &custom.event },
+            });
+        }
+    }
+    generated
+}
+
 // The generator adds items named after declarations (`OrderState`, `OrderEvent`, `PayOrderOutcome`,
-// `OrderSummaryHandler`, ...); a declaration may not take one of those names. Two generated names cannot collide
-// unless their declarations share a name, which `check_duplicate_names` reports: the suffixes differ.
+// `OrderSummaryHandler`, `OrderCreatedV1`, `OrderCreatedUpcasts`, ...); a declaration may not take one of those
+// names. Two generated names cannot collide unless their declarations share a name, which `check_duplicate_names`
+// reports: the suffixes differ.
 pub(super) fn check_generated_names(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
     let generated = generated_names(schema);
     for declared in declarations(schema) {

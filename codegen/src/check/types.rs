@@ -1,10 +1,20 @@
 //! Checks on the types written in fields and ids: they exist, and each is usable where it is written.
 
-use super::{did_you_mean, kind_of, type_refs, type_text, walk_type};
+use super::{did_you_mean, kind_of, type_refs, type_text, walk_type, Check};
 use crate::{
     diagnostics::Diagnostic,
     model::{Builtin, Field, Schema, TypeDef, TypeKind, TypeRef},
 };
+
+/// The rules on types.
+pub(super) const CHECKS: &[Check] = &[
+    check_unknown_types,
+    check_nested_options,
+    check_map_keys,
+    check_recursive_types,
+    check_state_defaults,
+    check_id_types,
+];
 
 /// Names from Rust and other languages that users reach for, and what the schema language says instead.
 const FOREIGN_TYPES: [(&str, &str); 17] = [

@@ -14,7 +14,7 @@ pub(super) fn emit(context: &Context<'_>, enum_name: &str, doc: &str, events: &[
     let name = rust::ident(enum_name);
     let variants: Vec<_> = events.iter().map(|event| rust::ident(&event.name)).collect();
     let variant_docs = events.iter().map(|event| format!(" A `{}` event.", event.name));
-    let stored_names = events.iter().map(|event| event.name.as_str());
+    let stored_names = events.iter().flat_map(|event| stored_names(context, &event.name));
     let decode_arms = events.iter().map(|event| decode_arm(context, enum_name, &event.name));
     let doc = format!(" {doc}");
 
@@ -73,22 +73,19 @@ pub(super) fn emit(context: &Context<'_>, enum_name: &str, doc: &str, events: &[
     }
 }
 
-/// The arm of `decode` for one stored name: each readable version, and an error naming the known ones.
+/// The arm of `decode` for one event: every name it was stored under, read through its `Versioned` impl.
 fn decode_arm(context: &Context<'_>, enum_name: &str, event: &str) -> TokenStream {
     let runtime = context.runtime;
-    let private = context.private();
     let enum_name = rust::ident(enum_name);
     let variant = rust::ident(event);
-    let latest = context.schema.latest_event(event).map_or(1, |def| def.version);
-    let known = format!("v{latest}");
+    let stored_names = stored_names(context, event);
     quote! {
-        #event => match version {
-            #latest => #runtime::decode_payload::<#variant>(payload).map(#enum_name::#variant),
-            _ => #private::Result::Err(#runtime::DecodeErrorKind::UnknownVersion {
-                name: #private::String::from(name),
-                version,
-                known: #private::String::from(#known),
-            }),
-        },
+        #(#stored_names)|* => <#variant as #runtime::Versioned>::decode_stored(name, version, payload)
+            .map(#enum_name::#variant),
     }
+}
+
+/// Every name an event is stored under: its own, then the old names of a renamed event.
+pub(super) fn stored_names(context: &Context<'_>, event: &str) -> Vec<String> {
+    std::iter::once(event.to_owned()).chain(context.schema.aliases_of(event).map(|alias| alias.name.clone())).collect()
 }

@@ -10,6 +10,7 @@ mod event_set;
 mod projection;
 mod records;
 mod rust;
+mod upcast;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -49,10 +50,12 @@ impl Context<'_> {
 pub fn generate(schema: &Schema, options: &Options) -> TokenStream {
     let context = Context { schema, runtime: &options.runtime_path };
     let records = records::emit(&context);
+    let upcasts = upcast::emit(&context);
     let aggregates = schema.aggregates.iter().map(|aggregate| aggregate::emit(&context, aggregate));
     let projections = schema.projections.iter().map(|projection| projection::emit(&context, projection));
     quote! {
         #records
+        #upcasts
         #(#aggregates)*
         #(#projections)*
     }

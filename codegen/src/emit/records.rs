@@ -5,16 +5,14 @@ use quote::quote;
 
 use super::{rust, Context};
 use crate::model::{EnumDef, EventDef, Span, TypeDef, TypeKind, TypeRef};
+use crate::names;
 
 /// Every named type, enum and event of the schema.
 pub(super) fn emit(context: &Context<'_>) -> TokenStream {
     let types = context.schema.types.iter().map(|def| type_def(context, def));
     let enums = context.schema.enums.iter().map(|def| enum_def(context, def));
-    let events = context.schema.event_names().into_iter().filter_map(|name| {
-        // Only the latest version of an event is a type today; older versions are held by the model for the
-        // evolution checker and upcasters.
-        context.schema.latest_event(name).map(|def| event_def(context, def))
-    });
+    // Every declared version is its own type; the latest keeps the plain name.
+    let events = context.schema.events.iter().map(|def| event_def(context, def));
     quote! {
         #(#types)*
         #(#enums)*
@@ -61,11 +59,19 @@ fn enum_def(context: &Context<'_>, def: &EnumDef) -> TokenStream {
 
 fn event_def(context: &Context<'_>, def: &EventDef) -> TokenStream {
     let runtime = context.runtime;
-    let name = rust::ident(&def.name.name);
     let stored_name = &def.name.name;
     let version = def.version;
+    let latest = context.schema.latest_event(stored_name).map_or(version, |latest| latest.version);
+    let name = rust::ident(&names::event_version_type(stored_name, version, latest));
     let docs = rust::docs(&def.docs, || format!("The `{}` event.", def.name.name));
-    let version_doc = format!(" Stored as `{stored_name}` version {version}.");
+    let version_doc = if version == latest {
+        format!(" Stored as `{stored_name}` version {version}, the latest.")
+    } else {
+        format!(
+            " Stored as `{stored_name}` version {version}, written by older builds; reading it upcasts it to the latest \
+             version."
+        )
+    };
     let derives = rust::record_derives(context, false);
     let fields = rust::fields(context, &def.fields, &format!("`{}`", def.name.name));
     quote! {

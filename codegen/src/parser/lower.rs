@@ -1,18 +1,19 @@
 //! Lowers pest's parse tree into the [`model`](crate::model), reporting what the grammar cannot express: an
 //! aggregate without an `id` or with two, two `state` blocks, docs where nothing takes them, a `v0` or a version too
-//! large to store.
+//! large to store, and literals that cannot be represented (see [`literal`](super::literal)).
 //!
 //! The grammar guarantees the shape of the tree, but nothing here relies on it to avoid a panic: every part is
 //! matched by rule, and a part that is somehow missing leaves a default behind instead of unwrapping.
 
 use pest::iterators::{Pair, Pairs};
 
-use super::grammar::Rule;
+use super::{grammar::Rule, literal};
 use crate::{
     diagnostics::Diagnostic,
     model::{
-        AggregateDef, Builtin, CommandDef, Docs, EmitSlot, Emits, EnumDef, EventDef, Field, Ident, ProjectionDef,
-        Schema, Span, TypeDef, TypeKind, TypeRef, Variant,
+        AggregateDef, AliasDef, Builtin, CommandDef, Docs, EmitSlot, Emits, EnumDef, EventDef, Field, Ident, Literal,
+        LiteralKind, ProjectionDef, Schema, Span, TypeDef, TypeKind, TypeRef, UpcastBody, UpcastDef, UpcastStep,
+        Variant,
     },
 };
 
@@ -35,6 +36,12 @@ pub(super) fn lower(pairs: Pairs<'_, Rule>, offset: usize, diagnostics: &mut Vec
                 }
             }
             Rule::projection_def => schema.projections.push(lowerer.projection_def(declaration)),
+            Rule::upcast_def => {
+                if let Some(upcast) = lowerer.upcast_def(declaration) {
+                    schema.upcasts.push(upcast);
+                }
+            }
+            Rule::alias_def => schema.aliases.push(lowerer.alias_def(declaration)),
             _ => {}
         }
     }
@@ -296,6 +303,113 @@ impl Lowerer<'_> {
                 Rule::docs => def.docs = docs(part),
                 Rule::projection_name => def.name = self.ident(&part),
                 Rule::event_ref => def.events.push(self.ident(&part)),
+                _ => {}
+            }
+        }
+        def
+    }
+
+    /// An upcasting step, or `None` (with a diagnostic) when one of its version tags is unusable.
+    fn upcast_def(&mut self, pair: Pair<'_, Rule>) -> Option<UpcastDef> {
+        let whole = self.span(&pair);
+        let mut def = UpcastDef {
+            docs: Docs::new(),
+            event: self.placeholder(&pair),
+            from: 1,
+            from_span: Span::default(),
+            to: 2,
+            to_span: Span::default(),
+            body: UpcastBody::Steps(Vec::new()),
+            span: whole,
+        };
+        let mut valid_versions = true;
+        let mut steps = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => def.docs = docs(part),
+                // The declaration's span leaves its docs out.
+                Rule::kw_upcast => def.span = Span::new(self.span(&part).start, whole.end),
+                Rule::event_ref => def.event = self.ident(&part),
+                Rule::from_version => {
+                    def.from_span = self.span(&part);
+                    match self.version(&part) {
+                        Some(version) => def.from = version,
+                        None => valid_versions = false,
+                    }
+                }
+                Rule::to_version => {
+                    def.to_span = self.span(&part);
+                    match self.version(&part) {
+                        Some(version) => def.to = version,
+                        None => valid_versions = false,
+                    }
+                }
+                Rule::kw_custom => def.body = UpcastBody::Custom(self.span(&part)),
+                Rule::rename_step | Rule::drop_step | Rule::default_step => steps.push(self.upcast_step(part)),
+                _ => {}
+            }
+        }
+        if let UpcastBody::Steps(body) = &mut def.body {
+            *body = steps;
+        }
+        valid_versions.then_some(def)
+    }
+
+    fn upcast_step(&mut self, pair: Pair<'_, Rule>) -> UpcastStep {
+        let rule = pair.as_rule();
+        let placeholder = self.placeholder(&pair);
+        let mut names = Vec::new();
+        let mut value = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::field_name => names.push(self.ident(&part)),
+                Rule::literal => value = Some(self.literal(part)),
+                _ => {}
+            }
+        }
+        let mut names = names.into_iter();
+        let mut name = || names.next().unwrap_or_else(|| placeholder.clone());
+        match rule {
+            Rule::rename_step => UpcastStep::Rename { from: name(), to: name() },
+            Rule::drop_step => UpcastStep::Drop { field: name() },
+            _ => {
+                let field = name();
+                let value = value.unwrap_or(Literal { kind: LiteralKind::None, span: field.span });
+                UpcastStep::Default { field, value }
+            }
+        }
+    }
+
+    fn literal(&mut self, pair: Pair<'_, Rule>) -> Literal {
+        let span = self.span(&pair);
+        let kind = match pair.into_inner().next() {
+            Some(value) => match value.as_rule() {
+                Rule::string => {
+                    let text = value.into_inner().find(|part| part.as_rule() == Rule::string_text);
+                    let text = text.map(|text| (text.as_str(), self.span(&text).start));
+                    let (raw, start) = text.unwrap_or(("", span.start));
+                    LiteralKind::String(literal::string_value(raw, start, self.diagnostics))
+                }
+                Rule::number => literal::number_value(value.as_str(), span, self.diagnostics),
+                Rule::kw_true => LiteralKind::Bool(true),
+                Rule::kw_false => LiteralKind::Bool(false),
+                Rule::empty_list => LiteralKind::EmptyList,
+                Rule::empty_map => LiteralKind::EmptyMap,
+                Rule::variant_value => LiteralKind::Variant(value.as_str().to_owned()),
+                _ => LiteralKind::None,
+            },
+            None => LiteralKind::None,
+        };
+        Literal { kind, span }
+    }
+
+    fn alias_def(&mut self, pair: Pair<'_, Rule>) -> AliasDef {
+        let mut def = AliasDef { docs: Docs::new(), old: self.placeholder(&pair), new: self.placeholder(&pair) };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::docs => def.docs = docs(part),
+                Rule::alias_name => def.old = self.ident(&part),
+                Rule::event_ref => def.new = self.ident(&part),
                 _ => {}
             }
         }

@@ -7,7 +7,8 @@ use super::{grammar::Rule, DECLARATION_KEYWORDS};
 use crate::{diagnostics::Diagnostic, model::Span};
 
 /// The words the grammar reserves: they cannot name a declaration or a type.
-const RESERVED: [&str; 9] = ["type", "enum", "event", "aggregate", "projection", "command", "state", "emits", "on"];
+const RESERVED: [&str; 11] =
+    ["type", "enum", "event", "aggregate", "projection", "upcast", "alias", "command", "state", "emits", "on"];
 
 /// The diagnostic for a pest error found while parsing `source[offset..]`.
 pub(super) fn from_pest(source: &str, offset: usize, error: &Error<Rule>) -> Diagnostic {
@@ -79,6 +80,11 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::event_def | Rule::kw_event => "`event`",
         Rule::aggregate_def | Rule::kw_aggregate => "`aggregate`",
         Rule::projection_def | Rule::kw_projection => "`projection`",
+        Rule::upcast_def | Rule::kw_upcast => "`upcast`",
+        Rule::alias_def | Rule::kw_alias => "`alias`",
+        Rule::kw_custom => "`custom`",
+        Rule::rename_step | Rule::kw_rename => "`rename`",
+        Rule::drop_step | Rule::kw_drop => "`drop`",
         Rule::id_member | Rule::kw_id => "`id`",
         Rule::state_member | Rule::kw_state => "`state`",
         Rule::command_def | Rule::kw_command => "`command`",
@@ -88,13 +94,25 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::type_name => "a type name",
         Rule::enum_name => "an enum name",
         Rule::variant | Rule::variant_name => "a variant name",
-        Rule::event_name | Rule::event_ref | Rule::emit_slot => "an event name",
+        Rule::event_name | Rule::event_ref | Rule::emit_slot | Rule::alias_name => "an event name",
         Rule::aggregate_name => "an aggregate name",
         Rule::command_name => "a command name",
         Rule::projection_name => "a projection name",
-        Rule::field | Rule::field_name => "a field name",
+        Rule::field | Rule::field_name | Rule::default_step => "a field name",
         Rule::type_ref | Rule::list_type | Rule::map_type | Rule::named_type => "a type",
-        Rule::version => "a version tag like `v1`",
+        Rule::version | Rule::from_version | Rule::to_version => "a version tag like `v1`",
+        Rule::literal
+        | Rule::string
+        | Rule::number
+        | Rule::kw_true
+        | Rule::kw_false
+        | Rule::kw_none
+        | Rule::empty_list
+        | Rule::empty_map
+        | Rule::variant_value => "a value",
+        Rule::closing_quote => "`\"`",
+        Rule::empty_list_end => "`]`",
+        Rule::empty_map_end => "`}`",
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
         Rule::lbracket => "`[`",
@@ -105,6 +123,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::comma => "`,`",
         Rule::question => "`?`",
         Rule::pipe => "`|`",
+        Rule::arrow => "`->`",
+        Rule::equals => "`=`",
         Rule::docs | Rule::doc | Rule::doc_text => DOC,
         Rule::EOI => END_OF_FILE,
         // The entry rule and silent rules, which pest never reports.
@@ -113,6 +133,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::variants
         | Rule::aggregate_member
         | Rule::on_clause
+        | Rule::upcast_body
+        | Rule::upcast_steps
+        | Rule::upcast_step
+        | Rule::string_text
         | Rule::fields
         | Rule::type_atom
         | Rule::ident
@@ -120,6 +144,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::ident_continue
         | Rule::keyword
         | Rule::member_start
+        | Rule::member_word
         | Rule::WHITESPACE
         | Rule::COMMENT => return None,
     })
@@ -146,6 +171,7 @@ fn help(positives: &[Rule], found: &Found) -> Option<String> {
             Rule::event_name,
             Rule::event_ref,
             Rule::emit_slot,
+            Rule::alias_name,
             Rule::aggregate_name,
             Rule::command_name,
             Rule::projection_name,
@@ -159,8 +185,8 @@ fn help(positives: &[Rule], found: &Found) -> Option<String> {
     }
     if found.description == DOC {
         return Some(
-            "doc comments document types, enums, variants, events, fields, aggregates, commands and projections; \
-             use `//` for a plain comment"
+            "doc comments document types, enums, variants, events, fields, aggregates, commands, projections, \
+             upcasts and aliases; use `//` for a plain comment"
                 .to_owned(),
         );
     }
@@ -175,6 +201,34 @@ fn help(positives: &[Rule], found: &Found) -> Option<String> {
     }
     if expects(&[Rule::version]) {
         return Some("every event carries a version tag, e.g. `event OrderPlaced v1 { ... }`".to_owned());
+    }
+    if expects(&[Rule::from_version, Rule::to_version]) {
+        return Some(
+            "an upcast connects two versions of an event, e.g. `upcast OrderPlaced v1 -> v2 { ... }`".to_owned(),
+        );
+    }
+    if expects(&[Rule::kw_custom]) {
+        return Some(
+            "an upcast either lists its steps, e.g. `{ currency = \"EUR\" }`, or is written in Rust: `custom`"
+                .to_owned(),
+        );
+    }
+    if expects(&[Rule::literal]) {
+        return Some(
+            "a value is a string (`\"text\"`), a number (`42`, `1.5`), `true`, `false`, `none`, `[]`, `{}` or an enum \
+             variant (`High`)"
+                .to_owned(),
+        );
+    }
+    if expects(&[Rule::empty_list_end, Rule::empty_map_end]) {
+        return Some(
+            "a new list or map field starts empty, `[]` or `{}`; to fill it from other fields, write the upcast in \
+             Rust with `custom`"
+                .to_owned(),
+        );
+    }
+    if expects(&[Rule::closing_quote]) {
+        return Some("a string ends on the line it starts; write a line break as `\\n`".to_owned());
     }
     None
 }
@@ -214,14 +268,28 @@ impl Found {
                 after_doc: follows_doc(source, at),
             };
         }
+        if first == '\n' || first == '\r' {
+            // Only an atomic rule (a string) can stop at a line break; everywhere else it is skipped.
+            return Found {
+                description: "end of line".to_owned(),
+                span: Span::new(at, at),
+                reserved: None,
+                after_doc: false,
+            };
+        }
         let length = if first.is_ascii_alphanumeric() || first == '_' {
             rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len())
+        } else if rest.starts_with("->") {
+            2
         } else {
             first.len_utf8()
         };
         let token = &rest[..length];
+        // Control characters are shown escaped; a quote or a backslash is shown as it is.
+        let shown: String =
+            token.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect();
         Found {
-            description: format!("`{}`", token.escape_debug()),
+            description: format!("`{shown}`"),
             span: Span::new(at, at + length),
             reserved: RESERVED.into_iter().find(|word| *word == token),
             after_doc: follows_doc(source, at),

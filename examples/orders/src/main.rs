@@ -1,12 +1,14 @@
 //! Runs the order domain on an embedded SQLite file: creates, pays, ships and cancels orders, shows the rules
-//! rejecting what they must, then prints the event log, each order's state and the `OrderSummary` projection.
+//! rejecting what they must, reads orders that older builds wrote (`OrderCreated` v1 and v2) as the current v3, then
+//! prints the event log, each order's state and the `OrderSummary` projection.
 //!
 //! `cargo run -p orders-example [-- PATH]`: the database is `PATH`, or a fresh file in the temporary folder.
 
 use std::path::PathBuf;
 
 use factum::{
-    run_projection, store::sqlite::SqliteStore, types::Uuid, CommandError, CommandService, EventStore, Metadata,
+    run_projection, store::sqlite::SqliteStore, types::Uuid, Aggregate, CommandError, CommandService, EventStore,
+    ExpectedVersion, Metadata, NewEvent,
 };
 use orders_example::{
     schema::{CancelOrder, CreateOrder, LineItem, Order, OrderCommand, OrderStatus, OrderSummary, PayOrder, ShipOrder},
@@ -14,6 +16,11 @@ use orders_example::{
 };
 
 type Service = CommandService<Order, SqliteStore>;
+
+/// `OrderCreated` as the first release stored it (the schema's fixture).
+const ORDER_CREATED_V1: &str = include_str!("../../../schemas/fixtures/orders/OrderCreated.v1.json");
+/// `OrderCreated` as the second release stored it (the schema's fixture).
+const ORDER_CREATED_V2: &str = include_str!("../../../schemas/fixtures/orders/OrderCreated.v2.json");
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,6 +60,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     run(&service, chairs, create("alan", &[("chair", 4, 12_000)]), correlation).await?;
     run(&service, chairs, PayOrder { amount: 48_000 }.into(), correlation).await?;
 
+    // Orders placed by older builds: their `OrderCreated` is stored as v1 (no currency) and v2 (no customer id).
+    // The payloads are the schema's fixtures, byte for byte what those builds wrote.
+    println!("\n== orders written by older builds");
+    let legacy_v1 = Uuid::new_v4();
+    let legacy_v2 = Uuid::new_v4();
+    for (id, version, payload) in [(legacy_v1, 1, ORDER_CREATED_V1), (legacy_v2, 2, ORDER_CREATED_V2)] {
+        let stored = NewEvent {
+            event_name: "OrderCreated".into(),
+            event_version: version,
+            payload: payload.as_bytes().to_vec(),
+            metadata: Metadata::default(),
+        };
+        service.store().append(&Order::stream_id(&id), ExpectedVersion::NoStream, vec![stored]).await?;
+        let loaded = service.load(&id).await?;
+        println!("stored OrderCreated v{version}, read as v3: {:?}", loaded.state);
+    }
+    run(&service, legacy_v1, PayOrder { amount: 2_048 }.into(), correlation).await?;
+    run(&service, legacy_v2, ShipOrder { carrier: None }.into(), correlation).await?;
+    run(&service, legacy_v2, CancelOrder { reason: "placed before the currency switch".into() }.into(), correlation)
+        .await?;
+
     println!("\n== event log");
     for recorded in service.store().read_all(1, usize::MAX).await? {
         let envelope = &recorded.envelope;
@@ -63,12 +91,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             envelope.stream_version,
             envelope.event_name,
             envelope.event_version,
-            String::from_utf8_lossy(&recorded.payload),
+            compact(&recorded.payload),
         );
     }
 
     println!("\n== states");
-    for (label, id) in [("books", books), ("lamp", lamp), ("chairs", chairs)] {
+    for (label, id) in [("books", books), ("lamp", lamp), ("chairs", chairs), ("v1", legacy_v1), ("v2", legacy_v2)] {
         let loaded = service.load(&id).await?;
         println!("{label:<7} version {} {:?}", loaded.version, loaded.state);
     }
@@ -86,11 +114,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// A payload on one line (fixtures are stored pretty-printed, as a reviewer reads them).
+fn compact(payload: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(payload)
+        .map_or_else(|_| String::from_utf8_lossy(payload).into_owned(), |value| value.to_string())
+}
+
 /// A short, readable form of a command for the log.
 fn describe(command: &OrderCommand) -> String {
     match command {
         OrderCommand::CreateOrder(create) => {
-            format!("CreateOrder for {} ({} lines)", create.customer, create.items.len())
+            format!("CreateOrder for {} ({} lines)", create.customer_name, create.items.len())
         }
         OrderCommand::PayOrder(pay) => format!("PayOrder {}", pay.amount),
         OrderCommand::ShipOrder(ship) => format!("ShipOrder via {}", ship.carrier.as_deref().unwrap_or("any carrier")),
@@ -101,7 +135,13 @@ fn describe(command: &OrderCommand) -> String {
 fn create(customer: &str, lines: &[(&str, u32, u64)]) -> OrderCommand {
     let items =
         lines.iter().map(|&(sku, quantity, unit_price)| LineItem { sku: sku.into(), quantity, unit_price }).collect();
-    CreateOrder { customer: customer.into(), items }.into()
+    CreateOrder {
+        customer_id: Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("customer:{customer}").as_bytes()),
+        customer_name: customer.into(),
+        items,
+        currency: "EUR".into(),
+    }
+    .into()
 }
 
 /// Handles one command and prints what it did; a rejection by the rules is printed, anything else is an error.

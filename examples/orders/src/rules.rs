@@ -1,8 +1,8 @@
 //! The order rules: the typed decide methods for each command and the evolve methods for each event.
 
 use crate::schema::{
-    CancelOrder, CreateOrder, Order, OrderCancelled, OrderCreated, OrderDecide, OrderEvolve, OrderShipped, OrderState,
-    OrderStatus, PayOrder, PayOrderOutcome, PaymentReceived, PaymentRejected, ShipOrder,
+    CancelOrder, CreateOrder, LineItem, Order, OrderCancelled, OrderCreated, OrderDecide, OrderEvolve, OrderShipped,
+    OrderState, OrderStatus, PayOrder, PayOrderOutcome, PaymentReceived, PaymentRejected, ShipOrder,
 };
 
 /// Why the order aggregate rejects a command.
@@ -14,6 +14,9 @@ pub enum OrderError {
     /// `CreateOrder` without lines.
     #[error("an order needs at least one line")]
     NoItems,
+    /// `CreateOrder` whose total does not fit in a `u64`.
+    #[error("the order's total is too large")]
+    TotalTooLarge,
     /// Any other command on an order that was never created.
     #[error("there is no such order")]
     NotFound,
@@ -34,6 +37,18 @@ pub enum OrderError {
     CannotCancelShipped,
 }
 
+/// The sum of an order's lines, or `None` when it does not fit in a `u64`.
+pub fn checked_total(items: &[LineItem]) -> Option<u64> {
+    items.iter().try_fold(0u64, |total, item| total.checked_add(u64::from(item.quantity).checked_mul(item.unit_price)?))
+}
+
+/// The sum of an order's lines, saturating: folds must not panic on what is stored, whatever wrote it.
+pub fn total(items: &[LineItem]) -> u64 {
+    items
+        .iter()
+        .fold(0u64, |total, item| total.saturating_add(u64::from(item.quantity).saturating_mul(item.unit_price)))
+}
+
 impl OrderDecide for Order {
     type Error = OrderError;
 
@@ -44,7 +59,15 @@ impl OrderDecide for Order {
         if command.items.is_empty() {
             return Err(OrderError::NoItems);
         }
-        Ok(OrderCreated { customer: command.customer, items: command.items })
+        if checked_total(&command.items).is_none() {
+            return Err(OrderError::TotalTooLarge);
+        }
+        Ok(OrderCreated {
+            customer_id: command.customer_id,
+            customer_name: command.customer_name,
+            items: command.items,
+            currency: command.currency,
+        })
     }
 
     fn pay_order(state: &OrderState, command: PayOrder) -> Result<PayOrderOutcome, OrderError> {
@@ -53,7 +76,7 @@ impl OrderDecide for Order {
             Some(OrderStatus::Cancelled) => Err(OrderError::Cancelled),
             Some(OrderStatus::Paid | OrderStatus::Shipped) => Err(OrderError::AlreadyPaid),
             Some(OrderStatus::Placed) => {
-                let due = state.total - state.paid;
+                let due = state.total.saturating_sub(state.paid);
                 if command.amount == due {
                     Ok(PaymentReceived { amount: command.amount }.into())
                 } else {
@@ -87,11 +110,14 @@ impl OrderDecide for Order {
 impl OrderEvolve for OrderState {
     fn order_created(&mut self, event: &OrderCreated) {
         self.status = Some(OrderStatus::Placed);
-        self.total = event.items.iter().map(|item| u64::from(item.quantity) * item.unit_price).sum();
+        self.customer_id = Some(event.customer_id);
+        self.customer_name.clone_from(&event.customer_name);
+        self.currency.clone_from(&event.currency);
+        self.total = total(&event.items);
     }
 
     fn payment_received(&mut self, event: &PaymentReceived) {
-        self.paid += event.amount;
+        self.paid = self.paid.saturating_add(event.amount);
         self.status = Some(OrderStatus::Paid);
     }
 

@@ -29,13 +29,13 @@ impl OrderSummaryHandler for Summary {
 
     fn order_created(&mut self, event: &OrderCreated, envelope: &Envelope) -> Result<(), Infallible> {
         self.orders.insert(envelope.stream_id.clone(), OrderStatus::Placed);
-        self.ordered += event.items.iter().map(|item| u64::from(item.quantity) * item.unit_price).sum::<u64>();
+        self.ordered = self.ordered.saturating_add(crate::total(&event.items));
         Ok(())
     }
 
     fn payment_received(&mut self, event: &PaymentReceived, envelope: &Envelope) -> Result<(), Infallible> {
         self.orders.insert(envelope.stream_id.clone(), OrderStatus::Paid);
-        self.received += event.amount;
+        self.received = self.received.saturating_add(event.amount);
         Ok(())
     }
 

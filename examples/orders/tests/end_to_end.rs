@@ -13,7 +13,12 @@ use orders_example::{
 };
 
 fn create(quantity: u32) -> CreateOrder {
-    CreateOrder { customer: "ada".into(), items: vec![LineItem { sku: "book".into(), quantity, unit_price: 1_000 }] }
+    CreateOrder {
+        customer_id: Uuid::from_u128(7),
+        customer_name: "ada".into(),
+        items: vec![LineItem { sku: "book".into(), quantity, unit_price: 1_000 }],
+        currency: "EUR".into(),
+    }
 }
 
 async fn lifecycle<S: EventStore>(store: S) {

@@ -1,6 +1,6 @@
 //! The order rules, given/when/then: given these events, when this command, then these events or this error.
 
-use factum::testing::AggregateTest;
+use factum::{testing::AggregateTest, types::Uuid};
 use orders_example::{
     schema::{
         CancelOrder, CreateOrder, LineItem, Order, OrderCancelled, OrderCreated, OrderEvent, OrderShipped, OrderStatus,
@@ -11,13 +11,23 @@ use orders_example::{
 
 fn created() -> OrderEvent {
     OrderCreated {
-        customer: "ada".into(),
+        customer_id: ada(),
+        customer_name: "ada".into(),
+        currency: "EUR".into(),
         items: vec![
             LineItem { sku: "book".into(), quantity: 2, unit_price: 3_500 },
             LineItem { sku: "pen".into(), quantity: 1, unit_price: 200 },
         ],
     }
     .into()
+}
+
+fn ada() -> Uuid {
+    Uuid::from_u128(7)
+}
+
+fn create(items: Vec<LineItem>) -> CreateOrder {
+    CreateOrder { customer_id: ada(), customer_name: "ada".into(), items, currency: "EUR".into() }
 }
 
 fn paid() -> OrderEvent {
@@ -38,13 +48,18 @@ fn order() -> AggregateTest<Order> {
 
 #[test]
 fn an_order_is_created_once_and_with_lines() {
-    let create =
-        CreateOrder { customer: "ada".into(), items: vec![LineItem { sku: "x".into(), quantity: 1, unit_price: 5 }] };
-    order()
-        .when(create.clone())
-        .then(vec![OrderCreated { customer: "ada".into(), items: create.items.clone() }.into()]);
-    AggregateTest::<Order>::given([created()]).when(create).then_error(OrderError::AlreadyCreated);
-    order().when(CreateOrder { customer: "ada".into(), items: vec![] }).then_error(OrderError::NoItems);
+    let command = create(vec![LineItem { sku: "x".into(), quantity: 1, unit_price: 5 }]);
+    order().when(command.clone()).then(vec![OrderCreated {
+        customer_id: ada(),
+        customer_name: "ada".into(),
+        items: command.items.clone(),
+        currency: "EUR".into(),
+    }
+    .into()]);
+    AggregateTest::<Order>::given([created()]).when(command).then_error(OrderError::AlreadyCreated);
+    order().when(create(vec![])).then_error(OrderError::NoItems);
+    let huge = LineItem { sku: "x".into(), quantity: u32::MAX, unit_price: u64::MAX };
+    order().when(create(vec![huge])).then_error(OrderError::TotalTooLarge);
 }
 
 #[test]

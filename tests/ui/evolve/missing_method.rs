@@ -1,5 +1,5 @@
 // Every event of an aggregate needs its evolve method: forgetting `order_cancelled` must not compile.
-factum::schema!("../../../../schemas/orders.factum");
+factum::schema!("../../../../tests/ui/common/orders.factum");
 
 #[derive(Debug, thiserror::Error)]
 #[error("rejected")]
