@@ -5,10 +5,11 @@ use factum::{
     run_projection,
     store::{memory::MemoryStore, sqlite::SqliteStore},
     types::Uuid,
-    CommandError, CommandService, EventStore, Metadata,
+    Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent,
 };
 use orders_example::{
     schema::{CancelOrder, CreateOrder, LineItem, Order, OrderStatus, OrderSummary, PayOrder, ShipOrder},
+    upcasts::legacy_customer_id,
     OrderError, Summary,
 };
 
@@ -95,4 +96,43 @@ async fn concurrent_payments_record_one_payment() {
     }
     assert_eq!(received, 1, "exactly one payment wins; the others re-decide against the paid order");
     assert_eq!(service.load(&id).await.unwrap().state.paid, 1_000);
+}
+
+/// Orders stored by older builds (`OrderCreated` v1 and v2, the schema's fixtures) read as v3 everywhere events are
+/// read: aggregate loads, commands decided on them, and projections.
+#[tokio::test]
+async fn events_of_older_builds_read_as_the_latest_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = CommandService::<Order, _>::new(SqliteStore::open(dir.path().join("orders.sqlite")).unwrap());
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/fixtures/orders");
+    let mut ids = Vec::new();
+    for version in [1, 2] {
+        let id = Uuid::new_v4();
+        let payload = std::fs::read(fixtures.join(format!("OrderCreated.v{version}.json"))).unwrap();
+        let stored = NewEvent {
+            event_name: "OrderCreated".into(),
+            event_version: version,
+            payload,
+            metadata: Metadata::default(),
+        };
+        service.store().append(&Order::stream_id(&id), ExpectedVersion::NoStream, vec![stored]).await.unwrap();
+        ids.push(id);
+    }
+
+    let v1 = service.load(&ids[0]).await.unwrap();
+    assert_eq!(v1.state.currency, "IDR", "the v1 -> v2 step's default");
+    assert_eq!(v1.state.customer_id, Some(legacy_customer_id("sample customer")), "the custom v2 -> v3 step");
+    assert_eq!(v1.state.total, 32 * 64);
+    let paid = service.handle(&ids[0], PayOrder { amount: 32 * 64 }.into()).await.unwrap();
+    assert_eq!((paid.stream_version, paid.state.status), (2, Some(OrderStatus::Paid)));
+
+    let mut summary = OrderSummary(Summary::default());
+    run_projection(service.store(), &mut summary, 1).await.unwrap();
+    assert_eq!(summary.0.count(OrderStatus::Placed), 1, "the v2 order");
+    assert_eq!(summary.0.count(OrderStatus::Paid), 1, "the v1 order");
+    assert_eq!(summary.0.ordered, 2 * 32 * 64);
+
+    let log = service.store().read_all(1, usize::MAX).await.unwrap();
+    let versions: Vec<_> = log.iter().map(|recorded| recorded.envelope.event_version).collect();
+    assert_eq!(versions, [1, 2, 1], "stored events keep their versions; new ones are written at the latest");
 }
