@@ -7,6 +7,9 @@
 //! - `decode/value_v1`: the same v1 payload parsed into a `serde_json::Value`, rewritten to v3's shape and
 //!   deserialized.
 //!
+//! - `decode/user_step`: the hand-written v2 → v3 step's own work alone (deriving a UUID v5 from the customer's
+//!   name, a SHA-1), which both `chain_v1` and `value_v1` include: it tells how much of each is the user's code.
+//!
 //! The run ends with the ratios and whether each meets its target.
 
 use std::hint::black_box;
@@ -57,6 +60,7 @@ fn main() {
     group.bench_function("value_v1", |bencher| {
         bencher.iter(|| value_upcaster::decode_order_created(1, black_box(&v1)).expect("v1 decodes"))
     });
+    group.bench_function("user_step", |bencher| bencher.iter(|| legacy_customer_id(black_box(CUSTOMER))));
     group.finish();
 
     criterion.final_summary();

@@ -140,7 +140,7 @@ impl RawStore {
             let event_version: i64 = row.get(1)?;
             let payload = row.get_ref(2)?.as_blob()?;
             match (event_name, event_version) {
-                ("OrderCreated", 1) => state.order_created(&decode::<OrderCreated>(event_name, payload)?),
+                ("OrderCreated", 3) => state.order_created(&decode::<OrderCreated>(event_name, payload)?),
                 ("PaymentReceived", 1) => state.payment_received(&decode::<PaymentReceived>(event_name, payload)?),
                 ("PaymentRejected", 1) => state.payment_rejected(&decode::<PaymentRejected>(event_name, payload)?),
                 ("OrderShipped", 1) => state.order_shipped(&decode::<OrderShipped>(event_name, payload)?),

@@ -36,10 +36,15 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
     let event_enum_doc = format!("Every event the `{aggregate_name}` aggregate records.");
     let event_set = event_set::emit(context, &event_enum_name, &event_enum_doc, &events);
 
-    let commands: Vec<_> = aggregate.commands.iter().map(|command| rust::ident(&command.name.name)).collect();
     let command_structs = aggregate.commands.iter().map(|command| command_struct(context, aggregate, command));
-    let command_variant_docs = aggregate.commands.iter().map(|command| format!(" A `{}` command.", command.name.name));
-    let command_enum_doc = format!(" Every command the `{aggregate_name}` aggregate accepts.");
+    let command_variants: Vec<(&str, String)> = aggregate
+        .commands
+        .iter()
+        .map(|command| (command.name.name.as_str(), format!("A `{}` command.", command.name.name)))
+        .collect();
+    let command_enum_doc = format!("Every command the `{aggregate_name}` aggregate accepts.");
+    let command_sum_enum =
+        rust::sum_enum(context, &format!("{aggregate_name}Command"), &command_enum_doc, &command_variants);
     let outcomes = aggregate.commands.iter().map(|command| outcome_enums(context, command));
 
     let decide_doc = format!(
@@ -80,21 +85,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
 
         #(#command_structs)*
 
-        #[doc = #command_enum_doc]
-        #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq)]
-        #[allow(clippy::large_enum_variant)]
-        pub enum #command_enum {
-            #(#[doc = #command_variant_docs] #commands(#commands),)*
-        }
-
-        #(
-            #[automatically_derived]
-            impl #private::From<#commands> for #command_enum {
-                fn from(command: #commands) -> Self {
-                    #command_enum::#commands(command)
-                }
-            }
-        )*
+        #command_sum_enum
 
         #(#outcomes)*
 
@@ -176,30 +167,12 @@ fn one_of_slots(command: &CommandDef) -> Vec<(String, &[crate::model::Ident])> {
 
 /// The enums of a command's `A | B` slots: exactly one of the events, and nothing else.
 fn outcome_enums(context: &Context<'_>, command: &CommandDef) -> TokenStream {
-    let private = context.private();
     let enums = one_of_slots(command).into_iter().map(|(enum_name, events)| {
-        let name = rust::ident(&enum_name);
-        let variants: Vec<_> = events.iter().map(|event| rust::ident(&event.name)).collect();
         let listed = events.iter().map(|event| format!("`{}`", event.name)).collect::<Vec<_>>().join(", ");
-        let doc = format!(" What `{}` records: exactly one of {listed}.", command.name.name);
-        let variant_docs = events.iter().map(|event| format!(" Record a `{}`.", event.name));
-        quote! {
-            #[doc = #doc]
-            #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq)]
-            #[allow(clippy::large_enum_variant)]
-            pub enum #name {
-                #(#[doc = #variant_docs] #variants(#variants),)*
-            }
-
-            #(
-                #[automatically_derived]
-                impl #private::From<#variants> for #name {
-                    fn from(event: #variants) -> Self {
-                        #name::#variants(event)
-                    }
-                }
-            )*
-        }
+        let doc = format!("What `{}` records: exactly one of {listed}.", command.name.name);
+        let variants: Vec<(&str, String)> =
+            events.iter().map(|event| (event.name.as_str(), format!("Record a `{}`.", event.name))).collect();
+        rust::sum_enum(context, &enum_name, &doc, &variants)
     });
     quote!(#(#enums)*)
 }

@@ -13,27 +13,14 @@ pub(super) fn emit(context: &Context<'_>, enum_name: &str, doc: &str, events: &[
     let private = context.private();
     let name = rust::ident(enum_name);
     let variants: Vec<_> = events.iter().map(|event| rust::ident(&event.name)).collect();
-    let variant_docs = events.iter().map(|event| format!(" A `{}` event.", event.name));
     let stored_names = events.iter().flat_map(|event| stored_names(context, &event.name));
     let decode_arms = events.iter().map(|event| decode_arm(context, enum_name, &event.name));
-    let doc = format!(" {doc}");
+    let variant_docs: Vec<(&str, String)> =
+        events.iter().map(|event| (event.name.as_str(), format!("A `{}` event.", event.name))).collect();
+    let sum_enum = rust::sum_enum(context, enum_name, doc, &variant_docs);
 
     quote! {
-        #[doc = #doc]
-        #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq)]
-        #[allow(clippy::large_enum_variant)]
-        pub enum #name {
-            #(#[doc = #variant_docs] #variants(#variants),)*
-        }
-
-        #(
-            #[automatically_derived]
-            impl #private::From<#variants> for #name {
-                fn from(event: #variants) -> Self {
-                    #name::#variants(event)
-                }
-            }
-        )*
+        #sum_enum
 
         #[automatically_derived]
         impl #runtime::EventSet for #name {

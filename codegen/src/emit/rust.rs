@@ -109,3 +109,30 @@ fn has_default_within<'a>(context: &Context<'a>, ty: &'a TypeRef, visiting: &mut
         }
     }
 }
+
+/// An enum with one variant per type, each variant named like the type it holds, and `From` each type: the shape
+/// of command enums, event enums and outcome enums. `variants` pairs each type's name with its variant's doc.
+pub(super) fn sum_enum(context: &Context<'_>, name: &str, doc: &str, variants: &[(&str, String)]) -> TokenStream {
+    let private = context.private();
+    let name = ident(name);
+    let doc = format!(" {doc}");
+    let types: Vec<Ident> = variants.iter().map(|(ty, _)| ident(ty)).collect();
+    let docs = variants.iter().map(|(_, doc)| format!(" {doc}"));
+    quote! {
+        #[doc = #doc]
+        #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#[doc = #docs] #types(#types),)*
+        }
+
+        #(
+            #[automatically_derived]
+            impl #private::From<#types> for #name {
+                fn from(value: #types) -> Self {
+                    #name::#types(value)
+                }
+            }
+        )*
+    }
+}

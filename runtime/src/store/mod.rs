@@ -115,94 +115,62 @@ pub trait EventStore: Send + Sync {
     }
 }
 
-/// A shared store is a store: an `Arc` of one can be cloned into every task.
-impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
-    fn append(
-        &self,
-        stream_id: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send {
-        (**self).append(stream_id, expected, events)
-    }
+/// Implements [`EventStore`] for a pointer type by forwarding every method to the store it points to.
+macro_rules! forward_event_store {
+    ($(#[$doc:meta])* $pointer:ty) => {
+        $(#[$doc])*
+        impl<S: EventStore + ?Sized> EventStore for $pointer {
+            fn append(
+                &self,
+                stream_id: &str,
+                expected: ExpectedVersion,
+                events: Vec<NewEvent>,
+            ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send {
+                (**self).append(stream_id, expected, events)
+            }
 
-    fn read_stream(
-        &self,
-        stream_id: &str,
-        from_version: u64,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        (**self).read_stream(stream_id, from_version)
-    }
+            fn read_stream(
+                &self,
+                stream_id: &str,
+                from_version: u64,
+            ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
+                (**self).read_stream(stream_id, from_version)
+            }
 
-    fn read_all(
-        &self,
-        from_position: u64,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        (**self).read_all(from_position, limit)
-    }
+            fn read_all(
+                &self,
+                from_position: u64,
+                limit: usize,
+            ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
+                (**self).read_all(from_position, limit)
+            }
 
-    fn stream_version(&self, stream_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        (**self).stream_version(stream_id)
-    }
+            fn stream_version(&self, stream_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                (**self).stream_version(stream_id)
+            }
 
-    fn fold_stream<T, F>(
-        &self,
-        stream_id: &str,
-        from_version: u64,
-        init: T,
-        visit: F,
-    ) -> impl Future<Output = Result<T, StoreError>> + Send
-    where
-        T: Send + 'static,
-        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
-    {
-        (**self).fold_stream(stream_id, from_version, init, visit)
-    }
+            fn fold_stream<T, F>(
+                &self,
+                stream_id: &str,
+                from_version: u64,
+                init: T,
+                visit: F,
+            ) -> impl Future<Output = Result<T, StoreError>> + Send
+            where
+                T: Send + 'static,
+                F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
+            {
+                (**self).fold_stream(stream_id, from_version, init, visit)
+            }
+        }
+    };
 }
 
-/// A borrowed store is a store, so a service can work on a store it does not own.
-impl<S: EventStore + ?Sized> EventStore for &S {
-    fn append(
-        &self,
-        stream_id: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send {
-        (**self).append(stream_id, expected, events)
-    }
-
-    fn read_stream(
-        &self,
-        stream_id: &str,
-        from_version: u64,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        (**self).read_stream(stream_id, from_version)
-    }
-
-    fn read_all(
-        &self,
-        from_position: u64,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        (**self).read_all(from_position, limit)
-    }
-
-    fn stream_version(&self, stream_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        (**self).stream_version(stream_id)
-    }
-
-    fn fold_stream<T, F>(
-        &self,
-        stream_id: &str,
-        from_version: u64,
-        init: T,
-        visit: F,
-    ) -> impl Future<Output = Result<T, StoreError>> + Send
-    where
-        T: Send + 'static,
-        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
-    {
-        (**self).fold_stream(stream_id, from_version, init, visit)
-    }
-}
+forward_event_store!(
+    /// A shared store is a store: an `Arc` of one can be cloned into every task.
+    std::sync::Arc<S>
+);
+forward_event_store!(
+    /// A borrowed store is a store, so a service can work on a store it does not own.
+    &S
+);
