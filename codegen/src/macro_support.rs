@@ -10,7 +10,7 @@ use crate::{diagnostics::SchemaErrors, emit::Options, fs};
 
 /// The expansion of `schema!(<relative_path>)` for a crate whose manifest folder is `manifest_dir`; errors are
 /// reported at `span` (the literal).
-pub fn expand_schema_macro(manifest_dir: &Path, relative_path: &str, span: Span) -> TokenStream {
+pub fn expand_schema_macro(manifest_dir: &Path, relative_path: &str, span: Span, options: &Options) -> TokenStream {
     let path = manifest_dir.join(relative_path);
     let source = match fs::read_schema(&path) {
         Ok(source) => source,
@@ -24,7 +24,7 @@ pub fn expand_schema_macro(manifest_dir: &Path, relative_path: &str, span: Span)
     let track = quote_spanned!(span=> const _: &[u8] = ::core::include_bytes!(#tracked););
     match crate::compile_source(relative_path, &source) {
         Ok((schema, _warnings)) => {
-            let generated = crate::generate(&schema, &Options::default());
+            let generated = crate::generate(&schema, options);
             quote::quote!(#track #generated)
         }
         Err(errors) => {

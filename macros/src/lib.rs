@@ -2,14 +2,41 @@
 //! diagnostics as `compile_error!`. Use them through the `factum` crate (`factum::schema!`).
 
 use proc_macro::TokenStream;
+use syn::parse::{Parse, ParseStream};
 
 /// Expands a `.factum` schema in place: `factum::schema!("schemas/orders.factum")`.
 ///
 /// The path is relative to the crate's `Cargo.toml` folder. Editing the schema rebuilds the crate. A schema with
-/// errors fails the build with every diagnostic, pointed at the path literal.
+/// errors fails the build with every diagnostic, pointed at the path literal. A crate that reaches the runtime through
+/// a re-export names it: `factum::schema!("schemas/orders.factum", crate = ::platform::factum)`.
 #[proc_macro]
 pub fn schema(input: TokenStream) -> TokenStream {
-    let path = syn::parse_macro_input!(input as syn::LitStr);
+    let SchemaInput { path, runtime_path } = syn::parse_macro_input!(input as SchemaInput);
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
-    factum_codegen::expand_schema_macro(std::path::Path::new(&manifest_dir), &path.value(), path.span()).into()
+    let mut options = factum_codegen::Options::default();
+    if let Some(runtime_path) = runtime_path {
+        options.runtime_path = runtime_path;
+    }
+    factum_codegen::expand_schema_macro(std::path::Path::new(&manifest_dir), &path.value(), path.span(), &options)
+        .into()
+}
+
+/// `"path"` or `"path", crate = some::path`.
+struct SchemaInput {
+    path: syn::LitStr,
+    runtime_path: Option<syn::Path>,
+}
+
+impl Parse for SchemaInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let path = input.parse()?;
+        let mut runtime_path = None;
+        if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
+            input.parse::<syn::Token![crate]>()?;
+            input.parse::<syn::Token![=]>()?;
+            runtime_path = Some(input.parse()?);
+            input.parse::<Option<syn::Token![,]>>()?;
+        }
+        Ok(SchemaInput { path, runtime_path })
+    }
 }
