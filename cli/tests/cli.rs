@@ -165,3 +165,25 @@ fn check_against_a_bad_lock_or_schema_is_an_error() {
     assert_eq!(code, 2, "{two}");
     insta::assert_snapshot!(format!("{future}{broken}{two}"));
 }
+
+#[test]
+fn fixtures_writes_one_sample_per_version_and_keeps_released_ones() {
+    let dir = evolution_case(&[("compatible/old.factum", "orders.factum")]);
+    let (code, first) = factum_in(dir.path(), &["fixtures", "orders.factum"]);
+    assert_eq!(code, 0, "{first}");
+    let fixtures = dir.path().join("fixtures/orders");
+    let mut written: Vec<_> =
+        std::fs::read_dir(&fixtures).unwrap().map(|entry| entry.unwrap().file_name().into_string().unwrap()).collect();
+    written.sort();
+
+    // A released fixture stands for stored events: a second run keeps an edited one unless told to overwrite it.
+    let edited = fixtures.join(&written[0]);
+    std::fs::write(&edited, "{\"as\": \"stored\"}\n").unwrap();
+    let (code, second) = factum_in(dir.path(), &["fixtures", "orders.factum"]);
+    assert_eq!(code, 0, "{second}");
+    assert_eq!(std::fs::read_to_string(&edited).unwrap(), "{\"as\": \"stored\"}\n");
+    let (code, third) = factum_in(dir.path(), &["fixtures", "orders.factum", "--overwrite"]);
+    assert_eq!(code, 0, "{third}");
+    assert_ne!(std::fs::read_to_string(&edited).unwrap(), "{\"as\": \"stored\"}\n");
+    insta::assert_snapshot!(format!("{}\n{first}{second}{third}", written.join("\n")));
+}

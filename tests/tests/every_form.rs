@@ -178,3 +178,8 @@ async fn a_projection_sees_only_its_events_in_log_order() {
     assert_eq!(next, 6, "five events were read");
     assert_eq!(log.0 .0, ["opened Ledger-main", "flagged High", "closed Ledger-main at version 5 (Some(\"done\"))"]);
 }
+
+#[test]
+fn fixture_samples_of_every_type_read_back() {
+    factum_tests::check_samples::<LedgerEvent>("every_form.factum");
+}

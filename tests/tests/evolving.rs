@@ -105,3 +105,8 @@ fn unreadable_payloads_are_typed_errors() {
     let error = DepotEvent::decode("Shipment", 1, br#"{"carrier": 1}"#).unwrap_err();
     assert!(matches!(error, DecodeErrorKind::MalformedPayload { .. }), "{error:?}");
 }
+
+#[test]
+fn fixture_samples_of_every_version_read_back() {
+    factum_tests::check_samples::<DepotEvent>("evolving.factum");
+}
