@@ -2,7 +2,7 @@
 //! front-end-agnostic [`model`], the Rust emitter and the `build.rs` API.
 //!
 //! The pipeline is `parse` (text to [`model::Schema`]) → [`check`] (every problem at once) → [`generate`] (tokens) →
-//! [`format`] (prettyplease). [`compile_schemas`] and [`Config`] wrap it for `build.rs`; the `factum::schema!` macro
+//! [`format()`] (prettyplease). [`compile_schemas`] and [`Config`] wrap it for `build.rs`; the `factum::schema!` macro
 //! and the `factum` CLI call the same functions. All file-system access lives in [`fs`].
 
 pub mod check;
