@@ -186,7 +186,23 @@ fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("events.db");
     std::fs::write(&path, b"this is not an SQLite database, but it is long enough to have a header").unwrap();
-    assert!(matches!(SqliteStore::open(&path), Err(StoreError::Backend(_))));
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "event store backend failed: cannot open the SQLite event store `{}`: file is not a database",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn a_file_in_a_missing_folder_is_an_error_naming_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("missing").join("events.db");
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(error.to_string().contains(&format!("cannot open the SQLite event store `{}`", path.display())), "{error}");
 }
 
 #[test]

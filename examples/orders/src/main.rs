@@ -23,7 +23,18 @@ const ORDER_CREATED_V1: &str = include_str!("../../../schemas/fixtures/orders/Or
 const ORDER_CREATED_V2: &str = include_str!("../../../schemas/fixtures/orders/OrderCreated.v2.json");
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run_example().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // Factum's errors spell out their causes in their messages.
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     let path = match std::env::args_os().nth(1) {
         Some(path) => PathBuf::from(path),
         None => {

@@ -103,6 +103,17 @@ pub struct UnsupportedSchemaVersion {
     pub supported: i64,
 }
 
+/// A database file that could not be opened as an event store (missing folder, not a database, no permission, ...).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the SQLite event store `{}`: {source}", path.display())]
+pub struct OpenError {
+    /// The database file.
+    pub path: PathBuf,
+    /// What SQLite said.
+    #[source]
+    pub source: rusqlite::Error,
+}
+
 /// An event store in an SQLite database.
 ///
 /// Clones are cheap and share one connection. Every operation runs on tokio's blocking thread pool, so async callers
@@ -121,13 +132,15 @@ impl SqliteStore {
     /// is refused with [`UnsupportedSchemaVersion`] (inside [`StoreError::Backend`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        let connection = Connection::open(path).map_err(StoreError::backend)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(StoreError::backend)?;
-        // Setting the journal mode answers with the mode in force, which `pragma_update` would reject as a result.
-        connection
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-            .map_err(StoreError::backend)?;
-        connection.pragma_update(None, "synchronous", "NORMAL").map_err(StoreError::backend)?;
+        let opened = || -> rusqlite::Result<Connection> {
+            let connection = Connection::open(path)?;
+            connection.busy_timeout(BUSY_TIMEOUT)?;
+            // Setting the journal mode answers with the mode in force, which `pragma_update` would reject as a result.
+            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+            connection.pragma_update(None, "synchronous", "NORMAL")?;
+            Ok(connection)
+        };
+        let connection = opened().map_err(|source| StoreError::backend(OpenError { path: path.to_owned(), source }))?;
         Self::with_connection(connection, path)
     }
 
