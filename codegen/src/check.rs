@@ -34,6 +34,8 @@ mod naming;
 mod types;
 mod upcasts;
 
+pub(crate) use types::has_default;
+
 use crate::{
     diagnostics::Diagnostic,
     model::{Field, Ident, Schema, TypeKind, TypeRef},

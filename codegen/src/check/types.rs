@@ -266,6 +266,12 @@ pub(super) fn check_state_defaults(schema: &Schema, diagnostics: &mut Vec<Diagno
     }
 }
 
+/// Whether a value of type `ty` has a default: the one place that decides which state fields are allowed and which
+/// named types the emitter derives `Default` for.
+pub(crate) fn has_default(schema: &Schema, ty: &TypeRef) -> bool {
+    no_default_path(schema, ty, &mut Vec::new()).is_none()
+}
+
 /// Why `ty` has no default, as the chain of (type, field) steps leading to an enum (empty when `ty` is one), or
 /// `None` when it has a default. Unknown names are reported elsewhere and count as having one.
 fn no_default_path<'a>(

@@ -24,7 +24,7 @@ fn type_def(context: &Context<'_>, def: &TypeDef) -> TokenStream {
     let name = rust::ident(&def.name.name);
     let docs = rust::docs(&def.docs, || format!("The `{}` type.", def.name.name));
     let self_type = TypeRef { kind: TypeKind::Named(def.name.name.clone()), span: Span::default() };
-    let derives = rust::record_derives(context, rust::has_default(context, &self_type));
+    let derives = rust::record_derives(context, crate::check::has_default(context.schema, &self_type));
     let fields = rust::fields(context, &def.fields, &format!("a `{}`", def.name.name));
     quote! {
         #docs

@@ -86,30 +86,6 @@ pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStrea
     }
 }
 
-/// Whether a value of this type has a `Default` (so a state field of it starts out defined).
-pub(super) fn has_default(context: &Context<'_>, ty: &TypeRef) -> bool {
-    has_default_within(context, ty, &mut Vec::new())
-}
-
-fn has_default_within<'a>(context: &Context<'a>, ty: &'a TypeRef, visiting: &mut Vec<&'a str>) -> bool {
-    match &ty.kind {
-        TypeKind::Builtin(_) | TypeKind::List(_) | TypeKind::Option(_) | TypeKind::Map(..) => true,
-        TypeKind::Named(name) => {
-            if context.schema.enum_def(name).is_some() {
-                return false;
-            }
-            let Some(def) = context.schema.type_def(name) else { return false };
-            if visiting.contains(&name.as_str()) {
-                return true;
-            }
-            visiting.push(name);
-            let all = def.fields.iter().all(|field| has_default_within(context, &field.ty, visiting));
-            visiting.pop();
-            all
-        }
-    }
-}
-
 /// An enum with one variant per type, each variant named like the type it holds, and `From` each type: the shape
 /// of command enums, event enums and outcome enums. `variants` pairs each type's name with its variant's doc.
 pub(super) fn sum_enum(context: &Context<'_>, name: &str, doc: &str, variants: &[(&str, String)]) -> TokenStream {

@@ -448,14 +448,7 @@ fn check_named_types(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 let (old_kind, new_kind) = (kind_word(old_shape), kind_word(&new_shape));
                 let message =
                     format!("`{name}` changed from {old_kind} to {new_kind}, which changes released {affected}");
-                let new_place = match new_shape {
-                    TypeShape::Enum { .. } => Place::Enum(name.to_owned()),
-                    _ => Place::Type(name.to_owned()),
-                };
-                let old_place = match old_shape {
-                    TypeShape::Enum { .. } => Place::Enum(name.to_owned()),
-                    _ => Place::Type(name.to_owned()),
-                };
+                let (new_place, old_place) = (declaration_place(name, &new_shape), declaration_place(name, old_shape));
                 let hint = format!("restore `{name}`, and declare a new type for new versions of the events");
                 let new_place = (new_place, format!("now {new_kind}"));
                 findings.push(context.finding(
@@ -635,5 +628,13 @@ fn check_aggregates(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 }
             }
         }
+    }
+}
+
+/// Where the named type or enum `name`, of shape `shape`, is declared.
+fn declaration_place(name: &str, shape: &TypeShape) -> Place {
+    match shape {
+        TypeShape::Enum { .. } => Place::Enum(name.to_owned()),
+        _ => Place::Type(name.to_owned()),
     }
 }
