@@ -1,12 +1,12 @@
-//! The aggregate contract: a state, the commands it accepts, the events it records, and the two pure functions
-//! between them.
+//! The aggregate contract: a state, the commands it accepts, the events it records, how events change the state
+//! ([`Aggregate`]) and how commands are decided ([`Decide`]).
 
 use crate::EventSet;
 
 /// A consistency boundary: commands are decided against its state, and its state is the fold of its events.
 ///
 /// Generated code implements this for the marker type of every aggregate in a schema, dispatching to the typed
-/// per-command `decide` methods and per-event `evolve` methods that the user writes.
+/// per-event `evolve` methods that the user writes; deciding commands is [`Decide`].
 pub trait Aggregate: Send + Sync + 'static {
     /// The aggregate's name, the prefix of its stream ids.
     const NAME: &'static str;
@@ -18,11 +18,6 @@ pub trait Aggregate: Send + Sync + 'static {
     type Command: Clone + std::fmt::Debug + Send + Sync;
     /// Every event the aggregate records.
     type Event: EventSet;
-    /// Why a command is rejected.
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    /// Decides which events a command records, given the current state, or rejects it.
-    fn decide(state: &Self::State, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error>;
 
     /// Applies one recorded event to the state.
     fn evolve(state: &mut Self::State, event: &Self::Event);
@@ -40,4 +35,21 @@ pub trait Aggregate: Send + Sync + 'static {
         }
         state
     }
+}
+
+/// How the aggregate decides commands when the decisions are made by `D`, the *decider*.
+///
+/// A decider is the value a command service hands every decision to. For pure decisions it is the aggregate's own
+/// marker type, a unit struct that costs nothing ([`Decide<Self>`](Decide), the default). A decision that needs a
+/// clock, an id generator or a lookup gets it from a decider of the application's own type that holds them, given to
+/// [`crate::CommandService::with_decider`]; the command itself carries only what the caller asked for.
+///
+/// Generated code implements this for every aggregate's marker type and every type that implements the aggregate's
+/// generated decide trait (`OrderDecide`), dispatching each command to its typed method.
+pub trait Decide<D: ?Sized = Self>: Aggregate {
+    /// Why a command is rejected.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Decides which events `command` records, given the current state, or rejects it.
+    fn decide(decider: &D, state: &Self::State, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error>;
 }

@@ -38,19 +38,23 @@
 //! # #[derive(Debug, thiserror::Error)]
 //! # #[error("already open")]
 //! # pub struct AlreadyOpen;
+//! # #[derive(Default)]
 //! # pub struct Account;
 //! # impl Aggregate for Account {
 //! #     const NAME: &'static str = "Account";
 //! #     type Id = u32; type State = AccountState; type Command = AccountCommand;
-//! #     type Event = AccountEvent; type Error = AlreadyOpen;
-//! #     fn decide(state: &AccountState, command: AccountCommand) -> Result<Vec<AccountEvent>, AlreadyOpen> {
-//! #         let AccountCommand::Open { owner } = command;
-//! #         if state.owner.is_some() { return Err(AlreadyOpen) }
-//! #         Ok(vec![AccountEvent::Opened(Opened { owner })])
-//! #     }
+//! #     type Event = AccountEvent;
 //! #     fn evolve(state: &mut AccountState, event: &AccountEvent) {
 //! #         let AccountEvent::Opened(opened) = event;
 //! #         state.owner = Some(opened.owner.clone());
+//! #     }
+//! # }
+//! # impl factum::Decide for Account {
+//! #     type Error = AlreadyOpen;
+//! #     fn decide(_: &Account, state: &AccountState, command: AccountCommand) -> Result<Vec<AccountEvent>, AlreadyOpen> {
+//! #         let AccountCommand::Open { owner } = command;
+//! #         if state.owner.is_some() { return Err(AlreadyOpen) }
+//! #         Ok(vec![AccountEvent::Opened(Opened { owner })])
 //! #     }
 //! # }
 //! use factum::{CommandService, CommandError, store::memory::MemoryStore};
@@ -82,7 +86,7 @@ pub mod types;
 #[doc(hidden)]
 pub mod conformance;
 
-pub use aggregate::Aggregate;
+pub use aggregate::{Aggregate, Decide};
 pub use envelope::{Envelope, Metadata, NewEvent, RecordedEvent, Timestamp};
 pub use error::{ConflictError, DecodeError, DecodeErrorKind, StoreError};
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::{Aggregate, ConflictError, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
+use crate::{Aggregate, ConflictError, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
 
 /// An aggregate instance as loaded from its stream.
 pub struct Loaded<A: Aggregate> {
@@ -48,12 +48,17 @@ impl<E: std::error::Error + 'static> From<StoreError> for CommandError<E> {
     }
 }
 
-/// Handles commands of the aggregate `A` against the store `S`.
+/// Handles commands of the aggregate `A` against the store `S`, decided by `D`.
 ///
 /// Each command loads the aggregate by folding its stream, decides, and appends the decided events expecting the
 /// loaded version. When another writer appended in between, the whole cycle runs again, up to the retry limit.
-pub struct CommandService<A, S> {
+///
+/// The decider `D` is what every decision is handed to (see [`Decide`]): by default the aggregate's marker type, for
+/// pure decisions ([`CommandService::new`]); or a value of the application's own type holding what decisions consult,
+/// a clock, an id generator or a lookup ([`CommandService::with_decider`]).
+pub struct CommandService<A, S, D = A> {
     store: S,
+    decider: D,
     max_attempts: u32,
     aggregate: PhantomData<fn() -> A>,
 }
@@ -88,29 +93,53 @@ impl<A: Aggregate> Clone for Handled<A> {
     }
 }
 
-impl<A, S: std::fmt::Debug> std::fmt::Debug for CommandService<A, S> {
+impl<A, S: std::fmt::Debug, D> std::fmt::Debug for CommandService<A, S, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CommandService")
             .field("aggregate", &std::any::type_name::<A>())
+            .field("decider", &std::any::type_name::<D>())
             .field("store", &self.store)
             .field("max_attempts", &self.max_attempts)
             .finish()
     }
 }
 
-impl<A, S: Clone> Clone for CommandService<A, S> {
+impl<A, S: Clone, D: Clone> Clone for CommandService<A, S, D> {
     fn clone(&self) -> Self {
-        CommandService { store: self.store.clone(), max_attempts: self.max_attempts, aggregate: PhantomData }
+        CommandService {
+            store: self.store.clone(),
+            decider: self.decider.clone(),
+            max_attempts: self.max_attempts,
+            aggregate: PhantomData,
+        }
     }
 }
 
 /// How many times a command is decided by default before a conflict is given up on.
 pub const DEFAULT_ATTEMPTS: u32 = 3;
 
-impl<A: Aggregate, S: EventStore> CommandService<A, S> {
-    /// A service over `store` that retries conflicts [`DEFAULT_ATTEMPTS`] times in all.
+impl<A: Decide + Default, S: EventStore> CommandService<A, S> {
+    /// A service over `store` whose decisions are pure (decided by the aggregate's marker type), and that retries
+    /// conflicts [`DEFAULT_ATTEMPTS`] times in all.
     pub fn new(store: S) -> Self {
-        CommandService { store, max_attempts: DEFAULT_ATTEMPTS, aggregate: PhantomData }
+        CommandService::with_decider(store, A::default())
+    }
+}
+
+impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
+    /// A service over `store` whose decisions are made by `decider`, and that retries conflicts [`DEFAULT_ATTEMPTS`]
+    /// times in all.
+    ///
+    /// `decider` holds what decisions consult besides the state and the command, such as a clock: a type of the
+    /// application's own that implements the aggregate's generated decide trait (`OrderDecide`) finds it at `self` in
+    /// every decide method.
+    pub fn with_decider(store: S, decider: D) -> Self {
+        CommandService { store, decider, max_attempts: DEFAULT_ATTEMPTS, aggregate: PhantomData }
+    }
+
+    /// The decider commands are handed to.
+    pub fn decider(&self) -> &D {
+        &self.decider
     }
 
     /// Sets how many times in all a command is decided before a conflict is given up on (at least once).
@@ -130,7 +159,11 @@ impl<A: Aggregate, S: EventStore> CommandService<A, S> {
     }
 
     /// Handles `command` for the instance `id`, with empty metadata.
-    pub async fn handle(&self, id: &A::Id, command: A::Command) -> Result<Handled<A>, CommandError<A::Error>> {
+    pub async fn handle(
+        &self,
+        id: &A::Id,
+        command: A::Command,
+    ) -> Result<Handled<A>, CommandError<<A as Decide<D>>::Error>> {
         self.handle_with(id, command, Metadata::default()).await
     }
 
@@ -140,13 +173,13 @@ impl<A: Aggregate, S: EventStore> CommandService<A, S> {
         id: &A::Id,
         command: A::Command,
         metadata: Metadata,
-    ) -> Result<Handled<A>, CommandError<A::Error>> {
+    ) -> Result<Handled<A>, CommandError<<A as Decide<D>>::Error>> {
         let stream_id = A::stream_id(id);
         let mut attempts = 0;
         loop {
             attempts += 1;
             let Loaded { mut state, version } = load::<A, S>(&self.store, &stream_id).await?;
-            let events = A::decide(&state, command.clone()).map_err(CommandError::Rejected)?;
+            let events = A::decide(&self.decider, &state, command.clone()).map_err(CommandError::Rejected)?;
             if events.is_empty() {
                 return Ok(Handled { events, state, stream_version: version });
             }

@@ -26,19 +26,23 @@
 //! # #[derive(Debug, PartialEq, thiserror::Error)]
 //! # #[error("already open")]
 //! # pub struct AlreadyOpen;
+//! # #[derive(Default)]
 //! # pub struct Account;
 //! # impl Aggregate for Account {
 //! #     const NAME: &'static str = "Account";
 //! #     type Id = u32; type State = AccountState; type Command = AccountCommand;
-//! #     type Event = AccountEvent; type Error = AlreadyOpen;
-//! #     fn decide(state: &AccountState, command: AccountCommand) -> Result<Vec<AccountEvent>, AlreadyOpen> {
-//! #         let AccountCommand::Open { owner } = command;
-//! #         if state.owner.is_some() { return Err(AlreadyOpen) }
-//! #         Ok(vec![AccountEvent::Opened(Opened { owner })])
-//! #     }
+//! #     type Event = AccountEvent;
 //! #     fn evolve(state: &mut AccountState, event: &AccountEvent) {
 //! #         let AccountEvent::Opened(opened) = event;
 //! #         state.owner = Some(opened.owner.clone());
+//! #     }
+//! # }
+//! # impl factum::Decide for Account {
+//! #     type Error = AlreadyOpen;
+//! #     fn decide(_: &Account, state: &AccountState, command: AccountCommand) -> Result<Vec<AccountEvent>, AlreadyOpen> {
+//! #         let AccountCommand::Open { owner } = command;
+//! #         if state.owner.is_some() { return Err(AlreadyOpen) }
+//! #         Ok(vec![AccountEvent::Opened(Opened { owner })])
 //! #     }
 //! # }
 //! use factum::testing::AggregateTest;
@@ -60,16 +64,18 @@
 
 use std::fmt::Write as _;
 
-use crate::{Aggregate, EventSet};
+use crate::{Aggregate, Decide, EventSet};
 
-/// The given part of an aggregate test: the events that happened before the command.
+/// The given part of an aggregate test: the events that happened before the command, and the decider the command
+/// will be handed to (the aggregate's marker type unless [`AggregateTest::decided_by`] says otherwise).
 #[derive(Debug)]
-pub struct AggregateTest<A: Aggregate> {
+pub struct AggregateTest<A: Aggregate, D = A> {
     given: Vec<A::Event>,
     state: A::State,
+    decider: D,
 }
 
-impl<A: Aggregate> AggregateTest<A>
+impl<A: Aggregate + Default> AggregateTest<A>
 where
     A::Event: PartialEq,
 {
@@ -85,12 +91,24 @@ where
             }
         }
         let state = A::fold(&given);
-        AggregateTest { given, state }
+        AggregateTest { given, state, decider: A::default() }
     }
 
     /// Starts from the default state of a new instance.
     pub fn given_no_events() -> Self {
-        AggregateTest { given: Vec::new(), state: A::State::default() }
+        AggregateTest { given: Vec::new(), state: A::State::default(), decider: A::default() }
+    }
+}
+
+impl<A: Aggregate, D> AggregateTest<A, D>
+where
+    A::Event: PartialEq,
+{
+    /// Hands the command to `decider` instead: a value of the application's own type that holds what decisions
+    /// consult (a fixed clock, a scripted id generator), as a [`crate::CommandService`] built
+    /// `with_decider` would.
+    pub fn decided_by<E>(self, decider: E) -> AggregateTest<A, E> {
+        AggregateTest { given: self.given, state: self.state, decider }
     }
 
     /// The state the given events fold into.
@@ -102,10 +120,13 @@ where
     ///
     /// Panics when a decided event does not survive encoding and decoding.
     #[track_caller]
-    pub fn when(self, command: impl Into<A::Command>) -> AggregateOutcome<A> {
+    pub fn when(self, command: impl Into<A::Command>) -> AggregateOutcome<A, D>
+    where
+        A: Decide<D>,
+    {
         let command = command.into();
-        let result = A::decide(&self.state, command.clone());
-        let mut outcome: AggregateOutcome<A> =
+        let result = A::decide(&self.decider, &self.state, command.clone());
+        let mut outcome: AggregateOutcome<A, D> =
             AggregateOutcome { given: self.given, command, result, state: self.state };
         if let Ok(events) = &outcome.result {
             let mut state = outcome.state.clone();
@@ -124,15 +145,25 @@ where
 /// What a command did in an aggregate test, to be checked with the `then` methods.
 ///
 /// The `then` methods return the outcome again, so checks can be chained.
-#[derive(Debug)]
-pub struct AggregateOutcome<A: Aggregate> {
+pub struct AggregateOutcome<A: Decide<D>, D = A> {
     given: Vec<A::Event>,
     command: A::Command,
-    result: Result<Vec<A::Event>, A::Error>,
+    result: Result<Vec<A::Event>, <A as Decide<D>>::Error>,
     state: A::State,
 }
 
-impl<A: Aggregate> AggregateOutcome<A> {
+impl<A: Decide<D>, D> std::fmt::Debug for AggregateOutcome<A, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AggregateOutcome")
+            .field("given", &self.given)
+            .field("command", &self.command)
+            .field("result", &self.result)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl<A: Decide<D>, D> AggregateOutcome<A, D> {
     /// Asserts that the command was accepted and decided exactly `expected`, in order.
     #[track_caller]
     pub fn then(self, expected: Vec<A::Event>) -> Self
@@ -148,9 +179,9 @@ impl<A: Aggregate> AggregateOutcome<A> {
 
     /// Asserts that the command was rejected with exactly `expected`.
     #[track_caller]
-    pub fn then_error(self, expected: A::Error) -> Self
+    pub fn then_error(self, expected: <A as Decide<D>>::Error) -> Self
     where
-        A::Error: PartialEq,
+        <A as Decide<D>>::Error: PartialEq,
     {
         match &self.result {
             Err(error) if *error == expected => {}
@@ -161,7 +192,7 @@ impl<A: Aggregate> AggregateOutcome<A> {
 
     /// Asserts that the command was rejected with an error for which `predicate` holds.
     #[track_caller]
-    pub fn then_error_matches(self, predicate: impl FnOnce(&A::Error) -> bool) -> Self {
+    pub fn then_error_matches(self, predicate: impl FnOnce(&<A as Decide<D>>::Error) -> bool) -> Self {
         match &self.result {
             Err(error) if predicate(error) => {}
             Err(_) => self.fail("expected a rejection that matches the predicate"),
@@ -182,7 +213,7 @@ impl<A: Aggregate> AggregateOutcome<A> {
     }
 
     /// What the command decided: its events, or why it was rejected.
-    pub fn result(&self) -> Result<&[A::Event], &A::Error> {
+    pub fn result(&self) -> Result<&[A::Event], &<A as Decide<D>>::Error> {
         self.result.as_deref()
     }
 

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, UnwindSafe};
 
 use common::*;
 use factum::testing::AggregateTest;
-use factum::{Aggregate, DecodeErrorKind, EventSet};
+use factum::{Aggregate, Decide, DecodeErrorKind, EventSet};
 
 /// Runs `test`, which must panic, and returns its panic message.
 fn panic_message(test: impl FnOnce() + UnwindSafe) -> String {
@@ -201,6 +201,7 @@ mod broken {
     }
 
     /// Decides whatever event it is told to.
+    #[derive(Default)]
     pub(crate) struct Broken;
 
     impl Aggregate for Broken {
@@ -209,13 +210,16 @@ mod broken {
         type State = ();
         type Command = BrokenEvent;
         type Event = BrokenEvent;
-        type Error = AccountError;
-
-        fn decide(_state: &(), command: BrokenEvent) -> Result<Vec<BrokenEvent>, AccountError> {
-            Ok(vec![command])
-        }
 
         fn evolve(_state: &mut (), _event: &BrokenEvent) {}
+    }
+
+    impl Decide for Broken {
+        type Error = AccountError;
+
+        fn decide(_: &Broken, _state: &(), command: BrokenEvent) -> Result<Vec<BrokenEvent>, AccountError> {
+            Ok(vec![command])
+        }
     }
 }
 

@@ -22,23 +22,27 @@ pub struct LedgerClosed;
 impl LedgerDecide for Ledger {
     type Error = LedgerClosed;
 
-    fn open(_: &LedgerState, command: Open) -> Result<Opened, LedgerClosed> {
+    fn open(&self, _: &LedgerState, command: Open) -> Result<Opened, LedgerClosed> {
         Ok(Opened { scalars: command.scalars })
     }
 
-    fn note(state: &LedgerState, command: Note) -> Result<Option<Noted>, LedgerClosed> {
+    fn note(&self, state: &LedgerState, command: Note) -> Result<Option<Noted>, LedgerClosed> {
         // Only an open ledger takes notes; on a new one the note is dropped.
         Ok(state.opened.then_some(Noted { containers: command.containers }))
     }
 
-    fn flag(_: &LedgerState, command: Flag) -> Result<FlagOutcome, LedgerClosed> {
+    fn flag(&self, _: &LedgerState, command: Flag) -> Result<FlagOutcome, LedgerClosed> {
         Ok(match command.level {
             Level::High => Flagged { level: Level::High }.into(),
             Level::Low => Cleared {}.into(),
         })
     }
 
-    fn close(state: &LedgerState, command: Close) -> Result<(CloseOutcome, Option<Noted>, Closed), LedgerClosed> {
+    fn close(
+        &self,
+        state: &LedgerState,
+        command: Close,
+    ) -> Result<(CloseOutcome, Option<Noted>, Closed), LedgerClosed> {
         if state.closed {
             return Err(LedgerClosed);
         }

@@ -25,7 +25,7 @@ impl ShipmentUpcasts for Shipment {
 /// Never called: the aggregate is here to give the event a home.
 impl DepotDecide for Depot {
     type Error = std::convert::Infallible;
-    fn ship(_: &DepotState, command: Ship) -> Result<Shipment, Self::Error> {
+    fn ship(&self, _: &DepotState, command: Ship) -> Result<Shipment, Self::Error> {
         Ok(Shipment { carrier_name: command.carrier_name, parcel: command.parcel, priority: command.priority })
     }
 }

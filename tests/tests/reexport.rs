@@ -12,7 +12,7 @@ use pinger::*;
 
 impl PingerDecide for Pinger {
     type Error = std::convert::Infallible;
-    fn ping(_: &PingerState, command: Ping) -> Result<Pinged, Self::Error> {
+    fn ping(&self, _: &PingerState, command: Ping) -> Result<Pinged, Self::Error> {
         Ok(Pinged { at: command.at })
     }
 }

@@ -51,6 +51,11 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
         " The decisions of the `{aggregate_name}` aggregate: one method per command, returning exactly the events the \
          schema lets that command record."
     );
+    let decide_doc_tail = format!(
+        " Implement it for [`{marker}`] when decisions need only the state and the command. A decision that needs a \
+         clock, an id generator or a lookup implements it for a type of the application's own that holds them, and \
+         hands a value of it to `CommandService::with_decider`: every method gets it as `self`."
+    );
     let decide_methods = aggregate.commands.iter().map(|command| decide_method(context, aggregate, command));
     let decide_arms = aggregate.commands.iter().map(|command| decide_arm(aggregate, command));
 
@@ -92,6 +97,8 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
         #event_set
 
         #[doc = #decide_doc]
+        #[doc = ""]
+        #[doc = #decide_doc_tail]
         pub trait #decide_trait {
             /// Why a command is rejected.
             type Error: ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static;
@@ -110,20 +117,27 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
             type State = #state;
             type Command = #command_enum;
             type Event = #event_enum;
-            type Error = <#marker as #decide_trait>::Error;
+
+            fn evolve(state: &mut #state, event: &#event_enum) {
+                match event {
+                    #(#evolve_arms)*
+                }
+            }
+        }
+
+        // The decider's type parameter starts with underscores, which no declared name can (they are UpperCamelCase),
+        // so it never shadows one.
+        #[automatically_derived]
+        impl<__Decider: #decide_trait + ?::core::marker::Sized> #runtime::Decide<__Decider> for #marker {
+            type Error = <__Decider as #decide_trait>::Error;
 
             fn decide(
+                decider: &__Decider,
                 state: &#state,
                 command: #command_enum,
             ) -> #private::Result<#private::Vec<#event_enum>, Self::Error> {
                 match command {
                     #(#decide_arms)*
-                }
-            }
-
-            fn evolve(state: &mut #state, event: &#event_enum) {
-                match event {
-                    #(#evolve_arms)*
                 }
             }
         }
@@ -231,13 +245,12 @@ fn decide_method(context: &Context<'_>, aggregate: &AggregateDef, command: &Comm
     let doc = format!(" Decides `{}`: records {}, or rejects it.", command.name.name, emits_in_words(command));
     quote! {
         #[doc = #doc]
-        fn #method(state: &#state, command: #command_type) -> #private::Result<#output, Self::Error>;
+        fn #method(&self, state: &#state, command: #command_type) -> #private::Result<#output, Self::Error>;
     }
 }
 
 /// The arm of `Aggregate::decide` that calls a command's typed method and flattens its outcome into events.
 fn decide_arm(aggregate: &AggregateDef, command: &CommandDef) -> TokenStream {
-    let marker = rust::ident(&aggregate.name.name);
     let decide_trait = format_ident!("{}Decide", aggregate.name.name);
     let command_enum = format_ident!("{}Command", aggregate.name.name);
     let event_enum = format_ident!("{}Event", aggregate.name.name);
@@ -286,7 +299,7 @@ fn decide_arm(aggregate: &AggregateDef, command: &CommandDef) -> TokenStream {
     };
     quote! {
         #command_enum::#command_type(command) => {
-            let #pattern = <#marker as #decide_trait>::#method(state, command)?;
+            let #pattern = <__Decider as #decide_trait>::#method(decider, state, command)?;
             ::core::result::Result::Ok(#collected)
         }
     }

@@ -52,7 +52,7 @@ pub fn total(items: &[LineItem]) -> u64 {
 impl OrderDecide for Order {
     type Error = OrderError;
 
-    fn create_order(state: &OrderState, command: CreateOrder) -> Result<OrderCreated, OrderError> {
+    fn create_order(&self, state: &OrderState, command: CreateOrder) -> Result<OrderCreated, OrderError> {
         if state.status.is_some() {
             return Err(OrderError::AlreadyCreated);
         }
@@ -70,7 +70,7 @@ impl OrderDecide for Order {
         })
     }
 
-    fn pay_order(state: &OrderState, command: PayOrder) -> Result<PayOrderOutcome, OrderError> {
+    fn pay_order(&self, state: &OrderState, command: PayOrder) -> Result<PayOrderOutcome, OrderError> {
         match state.status {
             None => Err(OrderError::NotFound),
             Some(OrderStatus::Cancelled) => Err(OrderError::Cancelled),
@@ -87,7 +87,7 @@ impl OrderDecide for Order {
         }
     }
 
-    fn ship_order(state: &OrderState, command: ShipOrder) -> Result<OrderShipped, OrderError> {
+    fn ship_order(&self, state: &OrderState, command: ShipOrder) -> Result<OrderShipped, OrderError> {
         match state.status {
             None => Err(OrderError::NotFound),
             Some(OrderStatus::Placed) => Err(OrderError::NotPaid),
@@ -97,7 +97,7 @@ impl OrderDecide for Order {
         }
     }
 
-    fn cancel_order(state: &OrderState, command: CancelOrder) -> Result<OrderCancelled, OrderError> {
+    fn cancel_order(&self, state: &OrderState, command: CancelOrder) -> Result<OrderCancelled, OrderError> {
         match state.status {
             None => Err(OrderError::NotFound),
             Some(OrderStatus::Shipped) => Err(OrderError::CannotCancelShipped),

@@ -3,7 +3,7 @@
 // Each test crate uses a different part of this module.
 #![allow(dead_code)]
 
-use factum::{decode_payload, encode_payload, Aggregate, DecodeErrorKind, Event, EventSet};
+use factum::{decode_payload, encode_payload, Aggregate, Decide, DecodeErrorKind, Event, EventSet};
 use serde::{Deserialize, Serialize};
 
 /// The account was opened.
@@ -132,6 +132,7 @@ pub(crate) enum AccountError {
 }
 
 /// A bank account.
+#[derive(Default)]
 pub(crate) struct Account;
 
 impl Aggregate for Account {
@@ -140,9 +141,21 @@ impl Aggregate for Account {
     type State = AccountState;
     type Command = AccountCommand;
     type Event = AccountEvent;
+
+    fn evolve(state: &mut AccountState, event: &AccountEvent) {
+        match event {
+            AccountEvent::Opened(opened) => state.owner = Some(opened.owner.clone()),
+            AccountEvent::Deposited(deposited) => state.balance += deposited.amount,
+            AccountEvent::Withdrawn(withdrawn) => state.balance -= withdrawn.amount,
+            AccountEvent::Closed(_) => state.closed = true,
+        }
+    }
+}
+
+impl Decide for Account {
     type Error = AccountError;
 
-    fn decide(state: &AccountState, command: AccountCommand) -> Result<Vec<AccountEvent>, AccountError> {
+    fn decide(_: &Account, state: &AccountState, command: AccountCommand) -> Result<Vec<AccountEvent>, AccountError> {
         if state.closed {
             return Err(AccountError::Closed);
         }
@@ -164,15 +177,6 @@ impl Aggregate for Account {
                 Ok(vec![AccountEvent::Withdrawn(Withdrawn { amount: state.balance }), AccountEvent::Closed(Closed {})])
             }
             AccountCommand::Close => Ok(vec![AccountEvent::Closed(Closed {})]),
-        }
-    }
-
-    fn evolve(state: &mut AccountState, event: &AccountEvent) {
-        match event {
-            AccountEvent::Opened(opened) => state.owner = Some(opened.owner.clone()),
-            AccountEvent::Deposited(deposited) => state.balance += deposited.amount,
-            AccountEvent::Withdrawn(withdrawn) => state.balance -= withdrawn.amount,
-            AccountEvent::Closed(_) => state.closed = true,
         }
     }
 }

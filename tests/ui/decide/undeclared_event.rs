@@ -8,19 +8,19 @@ pub struct Rejected;
 impl OrderDecide for Order {
     type Error = Rejected;
 
-    fn create_order(_: &OrderState, command: CreateOrder) -> Result<OrderCreated, Rejected> {
+    fn create_order(&self, _: &OrderState, command: CreateOrder) -> Result<OrderCreated, Rejected> {
         Ok(OrderCreated { customer: command.customer, items: command.items })
     }
 
-    fn pay_order(_: &OrderState, command: PayOrder) -> Result<PayOrderOutcome, Rejected> {
+    fn pay_order(&self, _: &OrderState, command: PayOrder) -> Result<PayOrderOutcome, Rejected> {
         Ok(PaymentReceived { amount: command.amount }.into())
     }
 
-    fn ship_order(_: &OrderState, _: ShipOrder) -> Result<OrderShipped, Rejected> {
+    fn ship_order(&self, _: &OrderState, _: ShipOrder) -> Result<OrderShipped, Rejected> {
         Ok(OrderCancelled { reason: "shipping is closed".into() })
     }
 
-    fn cancel_order(_: &OrderState, command: CancelOrder) -> Result<OrderCancelled, Rejected> {
+    fn cancel_order(&self, _: &OrderState, command: CancelOrder) -> Result<OrderCancelled, Rejected> {
         Ok(OrderCancelled { reason: command.reason })
     }
 }

@@ -3,7 +3,7 @@ factum::schema!("../../../../tests/schemas/evolving.factum");
 
 impl DepotDecide for Depot {
     type Error = std::convert::Infallible;
-    fn ship(_: &DepotState, command: Ship) -> Result<Shipment, Self::Error> {
+    fn ship(&self, _: &DepotState, command: Ship) -> Result<Shipment, Self::Error> {
         Ok(Shipment { carrier_name: command.carrier_name, parcel: command.parcel, priority: command.priority })
     }
 }
