@@ -9,7 +9,7 @@ use std::{
 mod evolution;
 
 use clap::{Parser, Subcommand};
-use factum_codegen::{fs, model::Schema, Options, SchemaErrors};
+use factum_codegen::{fs, model::Schema, Options, SchemaErrors, Severity};
 
 /// Factum's schema compiler.
 #[derive(Debug, Parser)]
@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Checks schemas: exit 0 with a summary when all are valid, 1 with every diagnostic otherwise.
+    /// Checks schemas: every diagnostic, then a summary with the counts of errors and warnings; exit 1 on errors.
     ///
     /// A schema is also checked against an older version of itself, `--against OLD` (a `.lock` or a `.factum`), or
     /// else its lock file (`SCHEMA.lock`) when it has one: every change that breaks the reading of stored events is
@@ -36,9 +36,16 @@ enum Command {
     },
     /// Writes the schema's lock file, `SCHEMA.lock`: the shapes of its released events, which `factum check`
     /// compares later versions of the schema against.
+    ///
+    /// A lock is only ever replaced by one the schema is compatible with: when the schema has breaking changes
+    /// against the existing lock (or that lock cannot be read), nothing is written and the exit code is 1.
     Lock {
         /// The `.factum` file.
         file: PathBuf,
+        /// Write the lock even though the schema breaks the reading of events the existing lock says were released,
+        /// listing each change accepted (or replace a lock that cannot be read).
+        #[arg(long)]
+        accept_breaking: bool,
     },
     /// Prints the Rust a build would generate for a schema, or writes it to `<DIR>/<stem>.rs`.
     Generate {
@@ -74,30 +81,74 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { files, against } => check(&files, against.as_deref()),
-        Command::Lock { file } => evolution::lock(&file),
+        Command::Lock { file, accept_breaking } => evolution::lock(&file, accept_breaking),
         Command::Generate { file, out_dir } => generate(&file, out_dir.as_deref()),
         Command::Fixtures { file, overwrite } => fixtures(&file, overwrite),
     }
 }
 
 /// Checks every file (against `against`, or its lock file), reporting all diagnostics of all files before deciding
-/// the exit code.
+/// the exit code, and ending with their counts: on stdout when there is no error, else on stderr.
 fn check(files: &[PathBuf], against: Option<&Path>) -> ExitCode {
     if against.is_some() && files.len() > 1 {
         eprintln!("{:?}", miette::Report::msg("`--against` compares one schema with an older version of it"));
         return ExitCode::from(2);
     }
-    let mut failed = false;
+    let mut total = Tally::default();
     for file in files {
-        if !evolution::check_file(file, against) {
-            failed = true;
-        }
+        total += evolution::check_file(file, against);
     }
-    if failed {
+    let summary = format!("checked {}: {total}", plural(files.len(), "schema"));
+    if total.errors > 0 {
+        eprintln!("{summary}");
         ExitCode::FAILURE
     } else {
+        println!("{summary}");
         ExitCode::SUCCESS
     }
+}
+
+/// How many diagnostics of each severity were reported (a breaking change counts as an error).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+impl Tally {
+    /// The counts of `diagnostics`.
+    fn of(diagnostics: &[factum_codegen::Diagnostic]) -> Self {
+        let count = |severity| diagnostics.iter().filter(|diagnostic| diagnostic.severity == severity).count();
+        Tally { errors: count(Severity::Error), warnings: count(Severity::Warning), notes: count(Severity::Note) }
+    }
+
+    /// One error, with no diagnostic to count (a file that cannot be read).
+    const ONE_ERROR: Tally = Tally { errors: 1, warnings: 0, notes: 0 };
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, other: Tally) {
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.notes += other.notes;
+    }
+}
+
+/// `2 errors, 1 warning`, then the notes when there are some.
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, {}", plural(self.errors, "error"), plural(self.warnings, "warning"))?;
+        if self.notes > 0 {
+            write!(f, ", {}", plural(self.notes, "note"))?;
+        }
+        Ok(())
+    }
+}
+
+/// `1 schema`, `2 schemas`.
+fn plural(count: usize, noun: &str) -> String {
+    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
 }
 
 fn generate(file: &Path, out_dir: Option<&Path>) -> ExitCode {
@@ -152,13 +203,17 @@ fn fixtures(file: &Path, overwrite: bool) -> ExitCode {
 }
 
 /// Reads and compiles one schema, printing its errors (and warnings) when it has errors.
-fn compile(file: &Path) -> Result<(Schema, Option<SchemaErrors>), ()> {
+fn compile(file: &Path) -> Result<(Schema, Option<SchemaErrors>), Tally> {
     compile_with_source(file).map(|(schema, _source, warnings)| (schema, warnings))
 }
 
-/// [`compile`], also returning the schema's text, which diagnostics found later point into.
-fn compile_with_source(file: &Path) -> Result<(Schema, String, Option<SchemaErrors>), ()> {
-    let source = fs::read_schema(file).map_err(|error| eprintln!("{:?}", miette::Report::msg(error.to_string())))?;
+/// [`compile`], also returning the schema's text, which diagnostics found later point into. On failure, the counts
+/// of what was printed.
+fn compile_with_source(file: &Path) -> Result<(Schema, String, Option<SchemaErrors>), Tally> {
+    let source = fs::read_schema(file).map_err(|error| {
+        eprintln!("{:?}", miette::Report::msg(error.to_string()));
+        Tally::ONE_ERROR
+    })?;
     let name = file.display().to_string();
     match factum_codegen::compile_source(&name, &source) {
         Ok((schema, warnings)) => {
@@ -172,7 +227,7 @@ fn compile_with_source(file: &Path) -> Result<(Schema, String, Option<SchemaErro
         Err(errors) => {
             report(&Some(errors.clone()));
             eprintln!("{}", errors);
-            Err(())
+            Err(Tally::of(&errors.diagnostics))
         }
     }
 }
@@ -186,12 +241,11 @@ fn report(diagnostics: &Option<SchemaErrors>) {
 /// `5 events, 1 aggregate, 4 commands, 1 projection`.
 fn summary(schema: &Schema) -> String {
     let commands: usize = schema.aggregates.iter().map(|aggregate| aggregate.commands.len()).sum();
-    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
     [
-        count(schema.event_names().len(), "event"),
-        count(schema.aggregates.len(), "aggregate"),
-        count(commands, "command"),
-        count(schema.projections.len(), "projection"),
+        plural(schema.event_names().len(), "event"),
+        plural(schema.aggregates.len(), "aggregate"),
+        plural(commands, "command"),
+        plural(schema.projections.len(), "projection"),
     ]
     .join(", ")
 }

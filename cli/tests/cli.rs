@@ -124,10 +124,46 @@ fn check_against_the_lock_fails_on_breaking_changes() {
     .unwrap();
     let (code, checked) = factum_in(dir.path(), &["check", "orders.factum"]);
     assert_eq!(code, 1, "{checked}");
-    // Locking again accepts the changes, and says so.
-    let (code, relocked) = factum_in(dir.path(), &["lock", "orders.factum"]);
-    assert_eq!(code, 0, "{relocked}");
-    insta::assert_snapshot!(format!("{checked}{relocked}"));
+    insta::assert_snapshot!(checked);
+}
+
+#[test]
+fn lock_refuses_breaking_changes_unless_accepted() {
+    let dir = evolution_case(&[("several-findings/old.factum", "orders.factum")]);
+    let (code, printed) = factum_in(dir.path(), &["lock", "orders.factum"]);
+    assert_eq!(code, 0, "{printed}");
+    let lock = dir.path().join("orders.factum.lock");
+    let released = std::fs::read_to_string(&lock).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/evolution/several-findings/new.factum"),
+        dir.path().join("orders.factum"),
+    )
+    .unwrap();
+    // The lock guards what was released: locking the breaking schema writes nothing.
+    let (code, refused) = factum_in(dir.path(), &["lock", "orders.factum"]);
+    assert_eq!(code, 1, "{refused}");
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), released, "a refused lock is left as it was");
+    // Accepting them writes it, and lists what was accepted.
+    let (code, accepted) = factum_in(dir.path(), &["lock", "orders.factum", "--accept-breaking"]);
+    assert_eq!(code, 0, "{accepted}");
+    assert_ne!(std::fs::read_to_string(&lock).unwrap(), released);
+    let (code, checked) = factum_in(dir.path(), &["check", "orders.factum"]);
+    assert_eq!(code, 0, "{checked}");
+    insta::assert_snapshot!(format!("{refused}{accepted}{checked}"));
+}
+
+#[test]
+fn lock_keeps_a_lock_it_cannot_read_unless_accepted() {
+    let dir = evolution_case(&[("compatible/old.factum", "orders.factum")]);
+    let lock = dir.path().join("orders.factum.lock");
+    std::fs::write(&lock, "{\"format\": 7}").unwrap();
+    let (code, refused) = factum_in(dir.path(), &["lock", "orders.factum"]);
+    assert_eq!(code, 1, "{refused}");
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), "{\"format\": 7}");
+    let (code, replaced) = factum_in(dir.path(), &["lock", "orders.factum", "--accept-breaking"]);
+    assert_eq!(code, 0, "{replaced}");
+    assert!(std::fs::read_to_string(&lock).unwrap().contains("\"format\": 1"));
+    insta::assert_snapshot!(format!("{refused}{replaced}"));
 }
 
 #[test]

@@ -8,6 +8,7 @@ use crate::{diagnostics::SchemaErrors, emit, evolution, fs, model::Schema};
 ///
 /// Meant for `build.rs`; on error it prints every diagnostic (rendered by miette) and returns an error, so
 /// `compile_schemas(&[...]).unwrap()` (or `?` in `main`) fails the build with the full report above the panic.
+/// Warnings do not fail the build: cargo shows each as a `warning:` line naming its place (`file:line:col`).
 pub fn compile_schemas(schemas: &[impl AsRef<Path>]) -> Result<(), BuildError> {
     Config::new().compile(schemas)
 }
@@ -94,7 +95,15 @@ impl Config {
     }
 
     /// Compiles each schema to `<out dir>/<file stem>.rs`, rewriting only files whose contents changed.
+    ///
+    /// Prints cargo's instructions: `cargo:rerun-if-changed` for each schema (and lock file), and one
+    /// `cargo:warning` per warning of a schema, or note against its lock file.
     pub fn compile(&self, schemas: &[impl AsRef<Path>]) -> Result<(), BuildError> {
+        self.compile_with(schemas, &mut |instruction| println!("{instruction}"))
+    }
+
+    /// [`Config::compile`], handing each instruction for cargo to `cargo` instead of printing it.
+    fn compile_with(&self, schemas: &[impl AsRef<Path>], cargo: &mut dyn FnMut(String)) -> Result<(), BuildError> {
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or(BuildError::NoOutDir)?).join("factum"),
@@ -102,18 +111,21 @@ impl Config {
         for schema in schemas {
             let schema = schema.as_ref();
             if self.emit_rerun_if_changed {
-                println!("cargo:rerun-if-changed={}", schema.display());
+                cargo(format!("cargo:rerun-if-changed={}", schema.display()));
             }
             let source = fs::read_schema(schema)?;
             let name = schema.display().to_string();
-            let (model, _warnings) = crate::compile_source(&name, &source).map_err(|errors| {
+            let (model, warnings) = crate::compile_source(&name, &source).map_err(|errors| {
                 for report in errors.reports() {
                     eprintln!("{report:?}");
                 }
                 BuildError::Schema(errors)
             })?;
+            let warnings =
+                SchemaErrors { name: name.clone(), source: std::sync::Arc::new(source.clone()), diagnostics: warnings };
+            warn(cargo, &warnings);
             if self.check_against_lock {
-                self.check_lock(schema, &name, &source, &model)?;
+                self.check_lock(schema, &name, &source, &model, cargo)?;
             }
             let code = crate::format(crate::generate(&model, &self.options), &name);
             let stem = schema.file_stem().map_or_else(|| "schema".into(), |stem| stem.to_string_lossy());
@@ -124,17 +136,28 @@ impl Config {
 
     /// Checks a compiled schema against its lock file, if it has one: the breaking changes are printed and returned
     /// as an error.
-    fn check_lock(&self, path: &Path, name: &str, source: &str, schema: &Schema) -> Result<(), BuildError> {
+    /// Notes (source-level changes) are handed to cargo as warnings.
+    fn check_lock(
+        &self,
+        path: &Path,
+        name: &str,
+        source: &str,
+        schema: &Schema,
+        cargo: &mut dyn FnMut(String),
+    ) -> Result<(), BuildError> {
         let lock = evolution::lock_path(path);
         if !fs::file_exists(&lock) {
             return Ok(());
         }
         if self.emit_rerun_if_changed {
-            println!("cargo:rerun-if-changed={}", lock.display());
+            cargo(format!("cargo:rerun-if-changed={}", lock.display()));
         }
         let old = evolution::load_snapshot(&lock).map_err(BuildError::Lock)?;
-        let breaking: Vec<evolution::Finding> =
-            evolution::check_against(&old, schema).into_iter().filter(evolution::Finding::is_breaking).collect();
+        let (breaking, notes): (Vec<evolution::Finding>, Vec<evolution::Finding>) =
+            evolution::check_against(&old, schema).into_iter().partition(evolution::Finding::is_breaking);
+        if !notes.is_empty() {
+            warn(cargo, &evolution::findings_report(name, source, &notes));
+        }
         if breaking.is_empty() {
             return Ok(());
         }
@@ -143,5 +166,82 @@ impl Config {
             eprintln!("{report:?}");
         }
         Err(BuildError::Breaking { lock: lock.display().to_string(), errors })
+    }
+}
+
+/// Hands each diagnostic to cargo as a warning, on one line: cargo shows it as `warning: <crate>: <line>`.
+fn warn(cargo: &mut dyn FnMut(String), diagnostics: &SchemaErrors) {
+    for line in diagnostics.plain_lines() {
+        // One instruction is one line: a line break would end it early.
+        cargo(format!("cargo:warning={}", line.replace(['\r', '\n'], " ")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A schema with no warnings: its one event is emitted.
+    const QUIET: &str = "enum Priority { Low, High }\nevent Flagged v1 { priority: Priority }\n\
+                         aggregate Order {\n    id: String\n    command Flag { priority: Priority } emits Flagged\n}\n";
+
+    /// Compiles `schema` (written as `flags.factum` in a temporary folder, with a lock file of `locked` beside it
+    /// when given) and compares the instructions for cargo, the folder's path written as `DIR`.
+    fn check(schema: &str, locked: Option<&str>, expected: Result<&[&str], &str>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flags.factum");
+        std::fs::write(&path, schema).unwrap();
+        if let Some(locked) = locked {
+            let (old, _) = crate::compile_source("old.factum", locked).unwrap();
+            std::fs::write(evolution::lock_path(&path), evolution::lock_text(&old)).unwrap();
+        }
+        let config = Config::new().out_dir(dir.path().join("out")).check_against_lock(true);
+        let mut instructions = Vec::new();
+        let result = config.compile_with(&[&path], &mut |instruction| instructions.push(instruction));
+        let dir = dir.path().to_str().unwrap();
+        let instructions: Vec<String> = instructions.iter().map(|line| line.replace(dir, "DIR")).collect();
+        let result = result.map(|()| instructions).map_err(|error| error.to_string().replace(dir, "DIR"));
+        let expected = expected.map(|lines| lines.iter().map(|line| (*line).to_owned()).collect::<Vec<_>>());
+        assert_eq!(result, expected.map_err(str::to_owned), "{schema}");
+    }
+
+    #[test]
+    fn a_quiet_schema_only_asks_to_be_watched() {
+        check(QUIET, None, Ok(&["cargo:rerun-if-changed=DIR/flags.factum"]));
+    }
+
+    #[test]
+    fn warnings_are_cargo_warnings_with_their_place() {
+        check(
+            &format!("{QUIET}event Unflagged v1 {{ at: u64 }}\n"),
+            None,
+            Ok(&[
+                "cargo:rerun-if-changed=DIR/flags.factum",
+                "cargo:warning=DIR/flags.factum:7:7: warning[factum::unused-event]: event `Unflagged` is never \
+                 emitted nor handled (help: emit it from a command (`emits Unflagged`), handle it in a projection \
+                 (`on Unflagged`), or remove it)",
+            ]),
+        );
+    }
+
+    #[test]
+    fn notes_against_the_lock_are_cargo_warnings_and_breaking_changes_fail() {
+        let grown = QUIET.replace("Low, High", "Low, High, Urgent");
+        check(
+            &grown,
+            Some(QUIET),
+            Ok(&[
+                "cargo:rerun-if-changed=DIR/flags.factum",
+                "cargo:rerun-if-changed=DIR/flags.factum.lock",
+                "cargo:warning=DIR/flags.factum:1:6: note[factum::enum-variant-added]: enum `Priority` gained \
+                 variant `Urgent`, held by released `Flagged v1` (help: deploy readers before writers; run `factum \
+                 lock` to accept the new shape (old: DIR/flags.factum.lock, enum `Priority`))",
+                "cargo:warning=DIR/flags.factum:5:13: note[factum::command-changed]: command `Flag` changed: field \
+                 `priority` changed (its type `Priority` changed) (help: update the callers that build the command \
+                 (old: DIR/flags.factum.lock, command `Flag` of aggregate `Order`))",
+            ]),
+        );
+        let shrunk = QUIET.replace("Low, High", "Low");
+        check(&shrunk, Some(QUIET), Err("`DIR/flags.factum` has breaking changes against `DIR/flags.factum.lock`"));
     }
 }

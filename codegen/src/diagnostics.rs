@@ -1,5 +1,6 @@
 //! Diagnostics as data: a code, a message, labelled spans and a hint, gathered all together and rendered at the
-//! edge (graphical in the CLI and build.rs through miette, `compile_error!` in the macro).
+//! edge (graphical in the CLI and build.rs through miette, with the `render` feature; `compile_error!` and lints in
+//! the macro, one line each, without it).
 //!
 //! Messages are lowercase, without a trailing period, with names in backticks.
 
@@ -136,27 +137,33 @@ impl SchemaErrors {
 
     /// A plain, one-line-per-diagnostic rendering: `file:line:col: error[code]: message`.
     pub fn to_plain_string(&self) -> String {
-        let mut out = String::new();
-        for diagnostic in &self.diagnostics {
-            let at = line_column(&self.source, diagnostic.span().start);
-            let severity = match diagnostic.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "note",
-            };
-            out.push_str(&format!(
-                "{}:{}:{}: {severity}[{}]: {}",
-                self.name, at.line, at.column, diagnostic.code, diagnostic.message
-            ));
-            if let Some(help) = &diagnostic.help {
-                out.push_str(&format!(" (help: {help})"));
-            }
-            out.push('\n');
+        self.plain_lines().map(|line| line + "\n").collect()
+    }
+
+    /// Each diagnostic on one line, `file:line:col: warning[code]: message (help: ...)`: the form that fits where
+    /// there is one line per diagnostic (`compile_error!`, `cargo:warning`).
+    pub fn plain_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.diagnostics.iter().map(|diagnostic| self.plain_line(diagnostic))
+    }
+
+    /// One diagnostic of this source on one line, as [`SchemaErrors::plain_lines`] renders it.
+    pub fn plain_line(&self, diagnostic: &Diagnostic) -> String {
+        let at = line_column(&self.source, diagnostic.span().start);
+        let severity = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        };
+        let mut line =
+            format!("{}:{}:{}: {severity}[{}]: {}", self.name, at.line, at.column, diagnostic.code, diagnostic.message);
+        if let Some(help) = &diagnostic.help {
+            line.push_str(&format!(" (help: {help})"));
         }
-        out
+        line
     }
 
     /// The diagnostics rendered one by one, as miette reports sharing this source.
+    #[cfg(feature = "render")]
     pub fn reports(&self) -> impl Iterator<Item = miette::Report> + '_ {
         self.diagnostics.iter().map(|diagnostic| {
             miette::Report::new(Rendered {
@@ -176,6 +183,7 @@ impl fmt::Display for SchemaErrors {
 
 impl std::error::Error for SchemaErrors {}
 
+#[cfg(feature = "render")]
 impl miette::Diagnostic for SchemaErrors {
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         None
@@ -183,20 +191,24 @@ impl miette::Diagnostic for SchemaErrors {
 }
 
 /// One diagnostic with its source, as miette renders it.
+#[cfg(feature = "render")]
 #[derive(Debug)]
 struct Rendered {
     diagnostic: Diagnostic,
     source: miette::NamedSource<Arc<String>>,
 }
 
+#[cfg(feature = "render")]
 impl fmt::Display for Rendered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.diagnostic.message)
     }
 }
 
+#[cfg(feature = "render")]
 impl std::error::Error for Rendered {}
 
+#[cfg(feature = "render")]
 impl miette::Diagnostic for Rendered {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.diagnostic.code))

@@ -4,6 +4,9 @@
 //! The pipeline is `parse` (text to [`model::Schema`]) → [`check`] (every problem at once) → [`generate`] (tokens) →
 //! [`format()`] (prettyplease). [`compile_schemas`] and [`Config`] wrap it for `build.rs`; the `factum::schema!` macro
 //! and the `factum` CLI call the same functions. All file-system access lives in [`fs`].
+//!
+//! The default feature `render` brings what shows results to people: diagnostics rendered graphically by miette,
+//! generated code formatted by prettyplease, and the build.rs API, which does both. The proc macro turns it off.
 
 pub mod check;
 pub mod diagnostics;
@@ -15,12 +18,16 @@ pub mod model;
 pub mod names;
 mod parser;
 
+#[cfg(feature = "render")]
 mod build;
 mod macro_support;
 
+#[cfg(feature = "render")]
 pub use build::{compile_schemas, BuildError, Config};
 pub use diagnostics::{Diagnostic, SchemaErrors, Severity};
-pub use emit::{format, generate, Options};
+#[cfg(feature = "render")]
+pub use emit::format;
+pub use emit::{generate, Options};
 pub use macro_support::expand_schema_macro;
 pub use parser::parse;
 
@@ -42,6 +49,7 @@ pub fn compile_source(name: &str, source: &str) -> Result<(model::Schema, Vec<Di
 }
 
 /// Compiles one schema source to formatted Rust.
+#[cfg(feature = "render")]
 pub fn generate_source(name: &str, source: &str, options: &Options) -> Result<String, SchemaErrors> {
     let (schema, _warnings) = compile_source(name, source)?;
     Ok(format(generate(&schema, options), name))

@@ -6,19 +6,20 @@ use syn::parse::{Parse, ParseStream};
 
 /// Expands a `.factum` schema in place: `factum::schema!("schemas/orders.factum")`.
 ///
-/// The path is relative to the crate's `Cargo.toml` folder. Editing the schema rebuilds the crate. A schema with
-/// errors fails the build with every diagnostic, pointed at the path literal. A crate that reaches the runtime through
-/// a re-export names it: `factum::schema!("schemas/orders.factum", crate = ::platform::factum)`.
+/// The path is relative to the crate's `Cargo.toml` folder, or starts with an environment variable set while
+/// compiling: `"$SCHEMAS/orders.factum"`. Editing the schema rebuilds the crate. A schema with errors fails the build
+/// with every diagnostic, pointed at the path literal; its warnings are warnings there (`use of deprecated constant
+/// ...`, whose note is the diagnostic). A crate that reaches the runtime through a re-export names it:
+/// `factum::schema!("schemas/orders.factum", crate = ::platform::factum)`.
 #[proc_macro]
 pub fn schema(input: TokenStream) -> TokenStream {
     let SchemaInput { path, runtime_path } = syn::parse_macro_input!(input as SchemaInput);
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
     let mut options = factum_codegen::Options::default();
     if let Some(runtime_path) = runtime_path {
         options.runtime_path = runtime_path;
     }
-    factum_codegen::expand_schema_macro(std::path::Path::new(&manifest_dir), &path.value(), path.span(), &options)
-        .into()
+    let env = |name: &str| std::env::var(name).ok();
+    factum_codegen::expand_schema_macro(&env, &path.value(), path.span(), &options).into()
 }
 
 /// `"path"` or `"path", crate = some::path`.

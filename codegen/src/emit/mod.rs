@@ -62,6 +62,7 @@ pub fn generate(schema: &Schema, options: &Options) -> TokenStream {
 }
 
 /// Formats generated tokens as a Rust file, opening with an `@generated` line naming `source_name`.
+#[cfg(feature = "render")]
 pub fn format(tokens: TokenStream, source_name: &str) -> String {
     let body = match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),

@@ -1,5 +1,5 @@
 // `PayOrder` records exactly one of `PaymentReceived | PaymentRejected`: its outcome has no room for another event.
-factum::schema!("../../../../tests/ui/common/orders.factum");
+factum::schema!("$FACTUM_UI_CASES/common/orders.factum");
 
 #[derive(Debug, thiserror::Error)]
 #[error("rejected")]

@@ -1,5 +1,5 @@
 // `ShipOrder` may only record `OrderShipped`: returning any other event must not compile.
-factum::schema!("../../../../tests/ui/common/orders.factum");
+factum::schema!("$FACTUM_UI_CASES/common/orders.factum");
 
 #[derive(Debug, thiserror::Error)]
 #[error("rejected")]

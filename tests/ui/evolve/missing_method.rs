@@ -1,5 +1,5 @@
 // Every event of an aggregate needs its evolve method: forgetting `order_cancelled` must not compile.
-factum::schema!("../../../../tests/ui/common/orders.factum");
+factum::schema!("$FACTUM_UI_CASES/common/orders.factum");
 
 #[derive(Debug, thiserror::Error)]
 #[error("rejected")]

@@ -1,4 +1,4 @@
 // A schema with errors reports every one of them, file:line:col, at the literal.
-factum::schema!("../../../../tests/ui/schema/broken.factum");
+factum::schema!("$FACTUM_UI_CASES/schema/broken.factum");
 
 fn main() {}

@@ -1,5 +1,5 @@
 // A `custom` upcasting step is Rust the user writes: forgetting it must not compile.
-factum::schema!("../../../../tests/schemas/evolving.factum");
+factum::schema!("$FACTUM_UI_CASES/../schemas/evolving.factum");
 
 impl DepotDecide for Depot {
     type Error = std::convert::Infallible;
