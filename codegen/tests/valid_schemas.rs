@@ -380,3 +380,18 @@ fn generated_samples_are_up_to_date() {
         assert!(found == expected, "{} is stale: run with UPDATE_SAMPLES=1 and review the diff", path.display());
     }
 }
+
+/// Blank doc lines alone are no docs: the item gets the generated doc instead of an empty one (which clippy's
+/// `empty_docs` rejects in the user's crate). Found by the samples above.
+#[test]
+fn blank_docs_are_no_docs() {
+    let check = |source: &str| {
+        let code = generate_source("blank", source, &Options::default())
+            .unwrap_or_else(|errors| panic!("{}", errors.to_plain_string()));
+        let empty = code.lines().find(|line| line.trim() == "///");
+        assert_eq!(empty, None, "{source:?} generates an empty doc:\n{code}");
+    };
+    check("/// \ntype A { a: u32 }\n");
+    check("///\n///\nenum B { X }\n");
+    check("type C {\n  ///\n  c: u32\n}\n");
+}
