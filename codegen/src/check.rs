@@ -208,6 +208,9 @@ fn type_text(ty: &TypeRef) -> String {
     }
 }
 
+/// The longest name (in bytes) [`did_you_mean`] compares by edit distance.
+const MAX_SUGGESTED_LENGTH: usize = 256;
+
 /// The candidate closest to `name`, if one is close enough to be what the user meant: a case-insensitive match
 /// first, then the smallest edit distance within a third of the name's length.
 pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -215,9 +218,14 @@ pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = 
     if let Some(same) = candidates.iter().find(|candidate| candidate.eq_ignore_ascii_case(name)) {
         return Some(same);
     }
+    // Edit distance takes time and memory quadratic in the names' lengths: longer names get no suggestion.
+    if name.len() > MAX_SUGGESTED_LENGTH {
+        return None;
+    }
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
+        .filter(|candidate| candidate.len() <= MAX_SUGGESTED_LENGTH)
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)

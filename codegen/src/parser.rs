@@ -13,30 +13,23 @@ mod syntax_error;
 
 use pest::Parser as _;
 
-use crate::{
-    diagnostics::Diagnostic,
-    model::{Schema, Span},
-};
+use crate::{diagnostics::Diagnostic, model::Schema};
 use grammar::{Rule, SchemaParser};
-
-/// How deeply `[` and `<` may nest. The grammar and the checks recurse once per level; real schemas nest two or
-/// three levels, and this bound keeps a hostile input from exhausting the stack.
-const MAX_NESTING: usize = 32;
 
 /// The keywords that start a top-level declaration: where the parser resumes after a syntax error.
 const DECLARATION_KEYWORDS: [&str; 7] = ["type", "enum", "event", "aggregate", "projection", "upcast", "alias"];
 
 /// Parses a schema source into the model, or returns its syntax errors (all of them, where the parser can recover).
 pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
-    if let Some(too_deep) = check_nesting(source) {
-        return Err(vec![too_deep]);
-    }
     let mut diagnostics = Vec::new();
     let mut schema = None;
     let mut offset = 0;
     loop {
-        let rest = source.get(offset..).unwrap_or_default();
-        match SchemaParser::parse(Rule::schema, rest) {
+        // The first parse reads the whole source; a resumed one reads one declaration at a time (see
+        // `resumed_end`).
+        let end = if offset == 0 { source.len() } else { resumed_end(source, offset) };
+        let part = source.get(offset..end).unwrap_or_default();
+        match SchemaParser::parse(Rule::schema, part) {
             Ok(pairs) => {
                 let lowered = lower::lower(pairs, offset, &mut diagnostics);
                 // Only a parse of the whole source is a schema; a parse resumed after an error only contributes
@@ -44,7 +37,10 @@ pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
                 if offset == 0 {
                     schema = Some(lowered);
                 }
-                break;
+                if end >= source.len() {
+                    break;
+                }
+                offset = end;
             }
             Err(error) => {
                 let diagnostic = syntax_error::from_pest(source, offset, &error);
@@ -63,11 +59,37 @@ pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
     }
 }
 
+/// Where a parse resumed at the declaration starting at `offset` stops: at the next line that starts a declaration,
+/// less the blank, comment and doc lines above it (docs belong to the declaration below them). Outside comments and
+/// strings such a line cannot continue a declaration, so the parse sees what it would in the whole source; and
+/// stopping there keeps recovery linear, as pest's errors take time proportional to the text after them.
+fn resumed_end(source: &str, offset: usize) -> usize {
+    let Some(next) = resume_point(source, offset + 1) else { return source.len() };
+    let mut end = source.as_bytes()[..next].iter().rposition(|byte| *byte == b'\n').map_or(0, |newline| newline + 1);
+    while end > offset {
+        let before = &source[offset..end - 1];
+        let line_start = before.rfind('\n').map_or(offset, |newline| offset + newline + 1);
+        let line = source[line_start..end].trim();
+        if !(line.is_empty() || line.starts_with("//")) {
+            break;
+        }
+        end = line_start;
+    }
+    if end > offset {
+        end
+    } else {
+        source.len()
+    }
+}
+
 /// The start of the first declaration keyword at or after byte `from` that begins a line (after indentation) and is
 /// followed by a name, e.g. `type LineItem`. A field named `type` (`type: String`) is not a resume point.
 fn resume_point(source: &str, from: usize) -> Option<usize> {
-    let mut line_start = 0;
-    for line in source.split_inclusive('\n') {
+    // Start at the line holding `from`: scanning from the top after every error would make many errors quadratic.
+    let from = from.min(source.len());
+    let mut line_start =
+        source.as_bytes()[..from].iter().rposition(|byte| *byte == b'\n').map_or(0, |newline| newline + 1);
+    for line in source[line_start..].split_inclusive('\n') {
         let indentation = line.len() - line.trim_start_matches([' ', '\t']).len();
         let keyword_start = line_start + indentation;
         line_start += line.len();
@@ -88,38 +110,9 @@ fn resume_point(source: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// Rejects types nested more than [`MAX_NESTING`] levels deep before the recursive grammar sees them. Counts `[`
-/// and `<` outside comments; unbalanced brackets count too, which no real schema comes near.
-fn check_nesting(source: &str) -> Option<Diagnostic> {
-    let mut depth = 0usize;
-    let mut in_comment = false;
-    let mut previous = '\0';
-    for (index, character) in source.char_indices() {
-        match character {
-            '\n' => in_comment = false,
-            '/' if previous == '/' => in_comment = true,
-            '[' | '<' if !in_comment => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(Diagnostic::error(
-                        "factum::syntax",
-                        "type nested too deeply",
-                        Span::new(index, index + 1),
-                        format!("more than {MAX_NESTING} levels of `[` and `<`"),
-                    ));
-                }
-            }
-            ']' | '>' if !in_comment => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        previous = character;
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{grammar::MAX_NESTING, *};
 
     #[test]
     fn resumes_at_declaration_keywords_only() {
@@ -130,16 +123,35 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let source = format!("type A {{ a: {}u32{} }}", "[".repeat(10_000), "]".repeat(10_000));
-        let errors = parse(&source).err().unwrap_or_default();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].message, "type nested too deeply");
+    fn resumed_parses_stop_before_the_next_declaration_and_its_docs() {
+        let check = |source: &str, offset: usize, expected: &str| {
+            assert_eq!(&source[offset..resumed_end(source, offset)], expected, "{source:?}");
+        };
+        let source = "type A { a: [u32 }\n\n/// B.\n// plain\ntype B { b: u32 }\nenum C { D }\n";
+        check(source, 0, "type A { a: [u32 }\n");
+        check(source, source.find("type B").unwrap_or_default(), "type B { b: u32 }\n");
+        check(source, source.find("enum").unwrap_or_default(), "enum C { D }\n");
+        check("type A {\n  type: String\n}", 0, "type A {\n  type: String\n}");
+    }
+
+    /// The messages `parse` reports for `source`, or none when it parses.
+    fn messages(source: &str) -> Vec<String> {
+        parse(source).err().unwrap_or_default().into_iter().map(|diagnostic| diagnostic.message).collect()
     }
 
     #[test]
-    fn nesting_within_the_bound_parses() {
-        let source = format!("type A {{ a: {}u32{} }}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
-        assert!(parse(&source).is_ok());
+    fn nesting_up_to_the_limit_parses_and_one_more_level_does_not() {
+        let too_deep = format!("type nested more than {MAX_NESTING} levels deep");
+        let check = |levels: usize, wrap: &dyn Fn(usize) -> String| {
+            let at_limit = format!("type A {{ a: {} }}", wrap(levels));
+            assert_eq!(messages(&at_limit), Vec::<String>::new(), "{at_limit}");
+            let beyond = format!("type A {{ a: {} }}", wrap(levels + 1));
+            assert_eq!(messages(&beyond), std::slice::from_ref(&too_deep), "{beyond}");
+        };
+        check(MAX_NESTING, &|n| format!("{}u32{}", "[".repeat(n), "]".repeat(n)));
+        check(MAX_NESTING, &|n| format!("{}u32{}", "Map<String, ".repeat(n), ">".repeat(n)));
+        check(MAX_NESTING, &|n| format!("u32{}", "?".repeat(n)));
+        // Every kind counts towards the same limit.
+        check(MAX_NESTING - 3, &|n| format!("[Map<u32, [u32{}]>]", "?".repeat(n)));
     }
 }

@@ -16,9 +16,10 @@ pub(super) fn method(name: &str) -> Ident {
     ident(&crate::names::snake_case(name))
 }
 
-/// `#[doc = "..."]` attributes for the user's doc lines, or for `fallback` when there are none.
+/// `#[doc = "..."]` attributes for the user's doc lines, or for `fallback` when there are none (or only blank ones,
+/// which would leave the item with an empty doc that clippy's `empty_docs` rejects).
 pub(super) fn docs(docs: &Docs, fallback: impl FnOnce() -> String) -> TokenStream {
-    if docs.is_empty() {
+    if docs.iter().all(|line| line.trim().is_empty()) {
         let line = format!(" {}", fallback());
         return quote!(#[doc = #line]);
     }

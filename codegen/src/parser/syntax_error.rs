@@ -3,7 +3,10 @@
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::{grammar::Rule, DECLARATION_KEYWORDS};
+use super::{
+    grammar::{Rule, MAX_NESTING},
+    DECLARATION_KEYWORDS,
+};
 use crate::{diagnostics::Diagnostic, model::Span};
 
 /// The words the grammar reserves: they cannot name a declaration or a type.
@@ -20,11 +23,23 @@ pub(super) fn from_pest(source: &str, offset: usize, error: &Error<Rule>) -> Dia
     let found = Found::at(source, at);
     let positives = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
-        // pest only reports a custom error when it runs out of stack or calls, which the nesting bound prevents.
+        // pest reports a custom error only when it runs out of calls (no limit is set) or of native stack, which the
+        // nesting limit keeps it from on any stack that can run the compiler at all.
         ErrorVariant::CustomError { message } => {
             return Diagnostic::error("factum::syntax", message.clone(), found.span, "here");
         }
     };
+    // The nesting check runs only where a level really opens, so when it failed that is the problem, whatever else
+    // would have fitted at the same point.
+    if positives.contains(&Rule::within_nesting_limit) {
+        return Diagnostic::error(
+            "factum::too-deep",
+            format!("type nested more than {MAX_NESTING} levels deep"),
+            found.span,
+            "one level too deep",
+        )
+        .with_help("each `[`, `Map<` and `?` is a level; declare an inner part as a `type` of its own");
+    }
     let expected = expected_tokens(positives);
     if expected.is_empty() {
         let message = format!("unexpected {}", found.description);
@@ -139,6 +154,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::string_text
         | Rule::fields
         | Rule::type_atom
+        | Rule::options
+        | Rule::nested_type
+        | Rule::deeper
+        | Rule::within_nesting_limit
         | Rule::ident
         | Rule::ident_start
         | Rule::ident_continue
