@@ -69,7 +69,7 @@ const FORMAT_STACK: usize = 16 * 1024 * 1024;
 
 /// Formats generated tokens as a Rust file, opening with an `@generated` line naming `source_name`.
 ///
-/// It runs on a stack of its own when the caller's has less than [`FORMAT_STACK`] left, so that no thread it is
+/// It runs on a stack of its own when the caller's has less than 16 MiB left, so that no thread it is
 /// called from can overflow (the stack is reserved, and only the part used is ever touched).
 #[cfg(feature = "render")]
 pub fn format(tokens: TokenStream, source_name: &str) -> String {
