@@ -20,8 +20,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 const STREAM_VERSION: &str =
     "SELECT stream_version FROM events WHERE stream_id = ?1 ORDER BY stream_version DESC LIMIT 1";
 const HEAD: &str = "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1";
-const INSERT: &str = "INSERT INTO events (stream_id, stream_version, position, event_name, event_version, payload, \
-                      metadata, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+const INSERT: &str = "INSERT INTO events (position, stream_id, stream_version, event_name, aggregate_type, \
+                      event_version, event_id, recorded_at, metadata, payload) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 // What a hand-written load selects: only what the fold needs.
 const LOAD: &str = "SELECT event_name, event_version, payload FROM events WHERE stream_id = ?1 ORDER BY stream_version";
 
@@ -112,14 +113,16 @@ impl RawStore {
             let mut insert = transaction.prepare_cached(INSERT)?;
             for (offset, event) in (1i64..).zip(events) {
                 insert.execute(rusqlite::params![
+                    last_position + offset,
                     stream_id,
                     actual as i64 + offset,
-                    last_position + offset,
                     event.event_name,
+                    event.aggregate_type,
                     i64::from(event.event_version),
-                    event.payload,
-                    None::<Vec<u8>>,
+                    event.event_id.as_bytes().as_slice(),
                     recorded_at,
+                    None::<Vec<u8>>,
+                    event.payload,
                 ])?;
             }
         }
