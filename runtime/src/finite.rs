@@ -109,11 +109,12 @@ impl<T: Serialize + ?Sized> Serialize for At<'_, T> {
     }
 }
 
-/// A compound (struct, sequence, map, ...) being serialized at `path`; `index` counts its elements and `key` holds the
-/// last map key written on its own.
+/// A compound (struct, sequence, map, ...) being serialized at `path`, inside the enum variant `variant` if it is one;
+/// `index` counts its elements and `key` holds the last map key written on its own.
 struct Compound<'a, C> {
     inner: C,
     path: &'a Path<'a>,
+    variant: Option<&'static str>,
     refused: &'a Cell<Option<Refused>>,
     index: usize,
     key: String,
@@ -241,15 +242,15 @@ impl<'a, S: Serializer> Serializer for Checked<'a, S> {
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
         let inner = self.inner.serialize_seq(len)?;
-        Ok(Compound { inner, path: self.path, refused: self.refused, index: 0, key: String::new() })
+        Ok(Compound { inner, path: self.path, variant: None, refused: self.refused, index: 0, key: String::new() })
     }
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
         let inner = self.inner.serialize_tuple(len)?;
-        Ok(Compound { inner, path: self.path, refused: self.refused, index: 0, key: String::new() })
+        Ok(Compound { inner, path: self.path, variant: None, refused: self.refused, index: 0, key: String::new() })
     }
     fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeTupleStruct, S::Error> {
         let inner = self.inner.serialize_tuple_struct(name, len)?;
-        Ok(Compound { inner, path: self.path, refused: self.refused, index: 0, key: String::new() })
+        Ok(Compound { inner, path: self.path, variant: None, refused: self.refused, index: 0, key: String::new() })
     }
     fn serialize_tuple_variant(
         self,
@@ -259,15 +260,22 @@ impl<'a, S: Serializer> Serializer for Checked<'a, S> {
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, S::Error> {
         let inner = self.inner.serialize_tuple_variant(name, variant_index, variant, len)?;
-        Ok(Compound { inner, path: self.path, refused: self.refused, index: 0, key: String::new() })
+        Ok(Compound {
+            inner,
+            path: self.path,
+            variant: Some(variant),
+            refused: self.refused,
+            index: 0,
+            key: String::new(),
+        })
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
         let inner = self.inner.serialize_map(len)?;
-        Ok(Compound { inner, path: self.path, refused: self.refused, index: 0, key: String::new() })
+        Ok(Compound { inner, path: self.path, variant: None, refused: self.refused, index: 0, key: String::new() })
     }
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeStruct, S::Error> {
         let inner = self.inner.serialize_struct(name, len)?;
-        Ok(Compound { inner, path: self.path, refused: self.refused, index: 0, key: String::new() })
+        Ok(Compound { inner, path: self.path, variant: None, refused: self.refused, index: 0, key: String::new() })
     }
     fn serialize_struct_variant(
         self,
@@ -277,7 +285,14 @@ impl<'a, S: Serializer> Serializer for Checked<'a, S> {
         len: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
         let inner = self.inner.serialize_struct_variant(name, variant_index, variant, len)?;
-        Ok(Compound { inner, path: self.path, refused: self.refused, index: 0, key: String::new() })
+        Ok(Compound {
+            inner,
+            path: self.path,
+            variant: Some(variant),
+            refused: self.refused,
+            index: 0,
+            key: String::new(),
+        })
     }
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
@@ -290,7 +305,8 @@ impl<C> Compound<'_, C> {
     where
         T: Serialize + ?Sized,
     {
-        let path = Path::Index(self.path, self.index);
+        let variant = self.variant.map(|variant| Path::Field(self.path, variant));
+        let path = Path::Index(variant.as_ref().unwrap_or(self.path), self.index);
         self.index += 1;
         serialize(&mut self.inner, &At { value, path: &path, refused: self.refused })
     }
@@ -305,7 +321,8 @@ impl<C> Compound<'_, C> {
     where
         T: Serialize + ?Sized,
     {
-        let path = Path::Field(self.path, name);
+        let variant = self.variant.map(|variant| Path::Field(self.path, variant));
+        let path = Path::Field(variant.as_ref().unwrap_or(self.path), name);
         serialize(&mut self.inner, &At { value, path: &path, refused: self.refused })
     }
 }

@@ -101,6 +101,8 @@ fn handled_commands_append_their_events_and_fold_them() {
         assert_eq!(names, ["Opened", "Closed"]);
         assert_eq!(stored[0].envelope.metadata, metadata);
         assert_eq!(stored[1].envelope.metadata, Metadata::default());
+        let types: Vec<Option<&str>> = stored.iter().map(|event| event.envelope.aggregate_type.as_deref()).collect();
+        assert_eq!(types, [Some("Account"); 2], "the service appends with the aggregate's type");
         let loaded = service.load(&7).await.unwrap();
         assert_eq!((loaded.state, loaded.version), (close.state, 2));
     });
