@@ -280,3 +280,46 @@ fn an_undecodable_event_is_reported_with_its_place() {
     );
     assert!(matches!(error.kind, factum::DecodeErrorKind::MalformedPayload { .. }), "{:?}", error.kind);
 }
+
+/// The plan SQLite makes for `sql` on a store's file, one step per line.
+fn query_plan(path: &Path, sql: &str) -> String {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let steps = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
+    steps.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
+}
+
+#[test]
+fn the_log_is_read_in_table_order_and_streams_through_their_index() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("events.db");
+    drop(SqliteStore::open(&path).unwrap());
+    // (what is read, a query shaped like the store's, the plan it must get)
+    let cases = [
+        (
+            "the log, filtered by name",
+            "SELECT payload FROM events WHERE position >= 1 AND position <= 100 AND event_name IN ('A', 'B') \
+             ORDER BY position LIMIT 10",
+            "SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+        ),
+        (
+            "the log, filtered by aggregate type",
+            "SELECT payload FROM events WHERE position >= 1 AND position <= 100 AND aggregate_type = 'Order' \
+             ORDER BY position LIMIT 10",
+            "SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+        ),
+        (
+            "a stream",
+            "SELECT payload FROM events WHERE stream_id = 'A' AND stream_version >= 1 ORDER BY stream_version",
+            "SEARCH events USING INDEX events_stream (stream_id=? AND stream_version>?)",
+        ),
+        (
+            "a stream's version",
+            "SELECT stream_version FROM events WHERE stream_id = 'A' ORDER BY stream_version DESC LIMIT 1",
+            "SEARCH events USING COVERING INDEX events_stream (stream_id=?)",
+        ),
+    ];
+    for (read, sql, expected) in cases {
+        assert_eq!(query_plan(&path, sql), expected, "{read}");
+    }
+}
