@@ -6,6 +6,11 @@
 //! - `load/{factum,raw}/10000`: loading and folding an order stream of 10,000 events with the real `Order` rules:
 //!   `factum::load::<Order, _>` against one prepared select, serde_json and the same `OrderEvolve` methods.
 //!
+//! - `project/{factum,raw}/100000`: the `OrderSummary` projection over a log of 100,000 events (10,000 orders of 10
+//!   events, interleaved as orders come and go; the projection subscribes to 6 in 10 of them):
+//!   `factum::run_projection` against a hand-written loop running the store's SQL, decoding each row where it lies and
+//!   calling the same handler methods with an envelope.
+//!
 //! The run ends with a table of Factum ÷ baseline ratios and whether each meets its target. Setup (encoding the
 //! events to append, a fresh database file per sample) is never timed: each benchmark times itself with
 //! `iter_custom`, around the append or the load alone. Both sides of an append are handed their own copy of the rows
@@ -18,10 +23,12 @@ use std::time::{Duration, Instant, SystemTime};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use factum::store::sqlite::SqliteStore;
 use factum::{EventStore, ExpectedVersion};
+use factum::{Metadata, NewEvent};
 use factum_benches::fixtures::encoded_events;
 use factum_benches::raw::RawStore;
 use factum_benches::report::{self, Comparison, Target};
-use orders_example::schema::Order;
+use orders_example::schema::{Order, OrderEvent, OrderShipped, OrderSummary};
+use orders_example::Summary;
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 
@@ -33,6 +40,9 @@ const LOADED_EVENTS: usize = 10_000;
 const LOAD_SETUP_BATCH: usize = 1_000;
 /// Other orders in the database of the load benchmark, so that the loaded stream is not the whole table.
 const OTHER_ORDERS: usize = 1_000;
+/// The orders of the projection benchmark's log, and the events of each.
+const PROJECTED_ORDERS: usize = 10_000;
+const PROJECTED_ROUNDS: usize = 10;
 
 fn main() {
     let started = SystemTime::now();
@@ -47,6 +57,7 @@ fn main() {
 
     appends(&mut criterion, &runtime);
     load(&mut criterion, &runtime);
+    project(&mut criterion, &runtime);
 
     criterion.final_summary();
     println!("\n{}", report::render("Factum vs raw rusqlite", &output, started, &comparisons()));
@@ -68,7 +79,15 @@ fn comparisons() -> Vec<Comparison> {
         rows: LOADED_EVENTS as u64,
         target: Target::TimeAtMost(1.3),
     };
-    appends.into_iter().chain([load]).collect()
+    let projected = PROJECTED_ORDERS * PROJECTED_ROUNDS;
+    let project = Comparison {
+        label: format!("project {projected} events"),
+        factum: format!("project/factum/{projected}"),
+        raw: format!("project/raw/{projected}"),
+        rows: projected as u64,
+        target: Target::TimeAtMost(1.2),
+    };
+    appends.into_iter().chain([load, project]).collect()
 }
 
 /// A database file in a directory of its own, created by `SqliteStore::open` (so the baseline gets the store's
@@ -187,6 +206,62 @@ fn load(criterion: &mut Criterion, runtime: &Runtime) {
             }
             start.elapsed()
         });
+    });
+    group.finish();
+}
+
+fn project(criterion: &mut Criterion, runtime: &Runtime) {
+    let database = Database::new();
+    let store = SqliteStore::open(database.path()).expect("the store opens its own file");
+    let orders: Vec<String> = (0..PROJECTED_ORDERS).map(|_| new_stream_id()).collect();
+    runtime.block_on(async {
+        for round in 0..PROJECTED_ROUNDS {
+            for order in &orders {
+                let mut events = encoded_events(round..round + 1);
+                if round == PROJECTED_ROUNDS - 1 {
+                    // Every order ends shipped, so the projection sees every kind of event it subscribes to.
+                    let shipped = OrderShipped { carrier: Some("DHL".to_owned()) };
+                    events = vec![NewEvent::encode(&OrderEvent::from(shipped), Metadata::default()).expect("encodes")];
+                }
+                let events = events.into_iter().map(|event| event.with_aggregate_type("Order")).collect();
+                let expected = ExpectedVersion::Exact(round as u64);
+                store.append(order, expected, events).await.expect("the setup appends");
+            }
+        }
+    });
+    let raw = RawStore::open(&database.path()).expect("the baseline opens the store's file");
+    let projected = || async {
+        let mut summary = OrderSummary(Summary::default());
+        factum::run_projection(&store, &mut summary, 1).await.expect("the projection runs");
+        summary.0
+    };
+    // Both sides must build the same summary, or the comparison means nothing.
+    let summary = runtime.block_on(projected());
+    assert_eq!(summary, raw.project_summary().expect("the baseline projects"), "factum and the baseline disagree");
+    assert_eq!(summary.orders.len(), PROJECTED_ORDERS);
+
+    let events = (PROJECTED_ORDERS * PROJECTED_ROUNDS) as u64;
+    let mut group = criterion.benchmark_group("project");
+    group.throughput(Throughput::Elements(events));
+    group.bench_function(BenchmarkId::new("factum", events), |bencher| {
+        bencher.iter_custom(|iterations| {
+            runtime.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iterations {
+                    black_box(projected().await);
+                }
+                start.elapsed()
+            })
+        });
+    });
+    group.bench_function(BenchmarkId::new("raw", events), |bencher| {
+        bencher.iter_custom(|iterations| {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                black_box(raw.project_summary().expect("the baseline projects"));
+            }
+            start.elapsed()
+        })
     });
     group.finish();
 }

@@ -1,8 +1,8 @@
-//! The baseline: what `SqliteStore` does for an append and for loading an order, written by hand against rusqlite,
-//! with no async runtime, no envelopes and no generic event set in between.
+//! The baseline: what `SqliteStore` does for an append, for loading an order and for the `OrderSummary` projection's
+//! read of the log, written by hand against rusqlite, with no async runtime and no generic event set in between.
 //!
 //! **The baseline works on the store's own file and does the store's work, nothing less:** the database is created
-//! by `SqliteStore::open`, so the table, its clustering and its index are the store's; the connection gets the same
+//! by `SqliteStore::open`, so the table, its key and its index are the store's; the connection gets the same
 //! pragmas; an append runs the same statements, cached, in one `BEGIN IMMEDIATE` transaction, including the
 //! expected-version check and the clock that never steps back. What it leaves out is exactly what Factum adds.
 
@@ -10,20 +10,29 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use factum::store::sqlite::SCHEMA_VERSION;
-use factum::NewEvent;
+use factum::types::Uuid;
+use factum::{Envelope, Metadata, NewEvent, Timestamp};
 use orders_example::schema::{
-    OrderCancelled, OrderCreated, OrderEvolve, OrderShipped, OrderState, PaymentReceived, PaymentRejected,
+    OrderCancelled, OrderCreated, OrderEvolve, OrderShipped, OrderState, OrderSummaryHandler, PaymentReceived,
+    PaymentRejected,
 };
+use orders_example::Summary;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 // The store's statements, verbatim.
 const STREAM_VERSION: &str =
     "SELECT stream_version FROM events WHERE stream_id = ?1 ORDER BY stream_version DESC LIMIT 1";
 const HEAD: &str = "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1";
-const INSERT: &str = "INSERT INTO events (stream_id, stream_version, position, event_name, event_version, payload, \
-                      metadata, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+const INSERT: &str = "INSERT INTO events (position, stream_id, stream_version, event_name, aggregate_type, \
+                      event_version, event_id, recorded_at, metadata, payload) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 // What a hand-written load selects: only what the fold needs.
 const LOAD: &str = "SELECT event_name, event_version, payload FROM events WHERE stream_id = ?1 ORDER BY stream_version";
+// The store's read of the log for the `OrderSummary` projection: its subscribed events, in position order, every
+// column an envelope holds.
+const PROJECT: &str = "SELECT stream_version, position, event_name, event_version, payload, metadata, recorded_at, \
+                       event_id, aggregate_type, stream_id FROM events WHERE position >= ?1 AND position <= ?2 \
+                       AND event_name IN (?4, ?5, ?6, ?7) ORDER BY position LIMIT ?3";
 
 /// Why the baseline failed; any of these aborts the benchmark.
 #[derive(Debug, thiserror::Error)]
@@ -112,14 +121,16 @@ impl RawStore {
             let mut insert = transaction.prepare_cached(INSERT)?;
             for (offset, event) in (1i64..).zip(events) {
                 insert.execute(rusqlite::params![
+                    last_position + offset,
                     stream_id,
                     actual as i64 + offset,
-                    last_position + offset,
                     event.event_name,
+                    event.aggregate_type,
                     i64::from(event.event_version),
-                    event.payload,
-                    None::<Vec<u8>>,
+                    event.event_id.as_bytes().as_slice(),
                     recorded_at,
+                    None::<Vec<u8>>,
+                    event.payload,
                 ])?;
             }
         }
@@ -150,6 +161,51 @@ impl RawStore {
             version += 1;
         }
         Ok((state, version))
+    }
+}
+
+impl RawStore {
+    /// Runs the `OrderSummary` projection over the whole log: the store's SQL, one statement, each subscribed row
+    /// decoded straight from SQLite's buffer and handed with its envelope to the same handler methods.
+    pub fn project_summary(&self) -> Result<Summary, RawError> {
+        let mut statement = self.connection.prepare_cached(PROJECT)?;
+        let names = ["OrderCreated", "PaymentReceived", "OrderShipped", "OrderCancelled"];
+        let parameters = rusqlite::params![1, i64::MAX, i64::MAX, names[0], names[1], names[2], names[3]];
+        let mut rows = statement.query(parameters)?;
+        let mut summary = Summary::default();
+        while let Some(row) = rows.next()? {
+            let event_name = row.get_ref(2)?.as_str()?;
+            let event_version: i64 = row.get(3)?;
+            let payload = row.get_ref(4)?.as_blob()?;
+            let metadata = match row.get_ref(5)? {
+                rusqlite::types::ValueRef::Null => Metadata::default(),
+                other => serde_json::from_slice(other.as_blob()?)
+                    .map_err(|source| RawError::Decode { event_name: event_name.to_owned(), source })?,
+            };
+            let envelope = Envelope {
+                event_id: Uuid::from_slice(row.get_ref(7)?.as_blob()?).unwrap_or_default(),
+                stream_id: row.get_ref(9)?.as_str()?.to_owned(),
+                stream_version: row.get(0)?,
+                position: row.get(1)?,
+                aggregate_type: row.get(8)?,
+                recorded_at: Timestamp::from_timestamp_micros(row.get(6)?).unwrap_or_default(),
+                event_name: event_name.to_owned(),
+                event_version: event_version as u32,
+                metadata,
+            };
+            let handled = match (event_name, event_version) {
+                ("OrderCreated", 3) => summary.order_created(&decode(event_name, payload)?, &envelope),
+                ("PaymentReceived", 1) => summary.payment_received(&decode(event_name, payload)?, &envelope),
+                ("OrderShipped", 1) => summary.order_shipped(&decode(event_name, payload)?, &envelope),
+                ("OrderCancelled", 1) => summary.order_cancelled(&decode(event_name, payload)?, &envelope),
+                _ => return Err(RawError::UnknownEvent { event_name: event_name.to_owned(), event_version }),
+            };
+            match handled {
+                Ok(()) => {}
+                Err(never) => match never {},
+            }
+        }
+        Ok(summary)
     }
 }
 

@@ -73,6 +73,32 @@ pub struct ConflictError {
     pub actual: u64,
 }
 
+/// An event with a float JSON cannot hold (NaN, an infinity), refused when it was encoded.
+///
+/// JSON has no such numbers; serde_json would write `null`, which the event's type would never read back, so the
+/// stream would become unreadable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot encode event `{event_name}`: `{}` is {value}, which JSON cannot hold", self.path())]
+pub struct NonFiniteFloat {
+    /// The event's name.
+    pub event_name: String,
+    /// Where the float is in the event: `items[2].price`, `prices["sku-1"]`; empty for the payload itself.
+    pub field: String,
+    /// What it held.
+    pub value: crate::finite::NonFinite,
+}
+
+impl NonFiniteFloat {
+    /// The float's place with the event's name in front: `OrderCreated.items[2].price`.
+    pub fn path(&self) -> String {
+        match self.field.chars().next() {
+            None => self.event_name.clone(),
+            Some('[') => format!("{}{}", self.event_name, self.field),
+            Some(_) => format!("{}.{}", self.event_name, self.field),
+        }
+    }
+}
+
 /// Everything that can go wrong talking to an event store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -92,6 +118,9 @@ pub enum StoreError {
         /// What the serializer said.
         message: String,
     },
+    /// An event held a float that JSON cannot hold; nothing was written.
+    #[error(transparent)]
+    NonFiniteFloat(#[from] Box<NonFiniteFloat>),
     /// The stored data is not what the store itself wrote (e.g. unreadable metadata).
     #[error("corrupt record at stream `{stream_id}` version {stream_version}: {message}")]
     Corrupt {

@@ -1,6 +1,9 @@
 //! What an event is to the runtime: a single typed event, and a closed set of them that can be stored and read back.
 
-use crate::error::DecodeErrorKind;
+use std::cell::Cell;
+
+use crate::error::{DecodeErrorKind, NonFiniteFloat, StoreError};
+use crate::finite::{serialize_checked, Refused};
 
 /// One event type: a struct with a stored name and a version tag.
 ///
@@ -70,6 +73,54 @@ pub fn decode_payload<E: Event>(payload: &[u8]) -> Result<E, DecodeErrorKind> {
 }
 
 /// Encodes an event type's payload, the building block of generated [`EventSet::encode`] functions.
+///
+/// A float JSON cannot hold (NaN, an infinity) anywhere in the event is refused: serde_json would write it as `null`,
+/// which would never read back. The error then carries a [`NonFiniteFloat`] naming the event and the field, which
+/// [`crate::NewEvent::encode`] turns into [`crate::StoreError::NonFiniteFloat`].
 pub fn encode_payload<E: Event>(event: &E) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec(event)
+    let mut payload = Vec::with_capacity(128);
+    let refused = Cell::new(None);
+    let result = serialize_checked(event, &mut serde_json::Serializer::new(&mut payload), &refused);
+    match (result, refused.take()) {
+        (Ok(()), _) => Ok(payload),
+        (Err(_), Some(Refused { field, value })) => {
+            Err(carry(NonFiniteFloat { event_name: E::NAME.to_owned(), field, value }))
+        }
+        (Err(error), None) => Err(error),
+    }
+}
+
+/// Wraps a refused float in a `serde_json::Error`, the error type generated encoders return, so that it reaches
+/// [`encode_error`] typed: the one public way serde_json offers to carry a cause of our own is an I/O error of the
+/// writer, so a writer that fails with it is handed something to write.
+#[cold]
+fn carry(refused: NonFiniteFloat) -> serde_json::Error {
+    struct Refusing(Option<std::io::Error>);
+    impl std::io::Write for Refusing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.take().unwrap_or_else(|| std::io::Error::other("already refused")))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let message = refused.to_string();
+    let mut writer = Refusing(Some(std::io::Error::new(std::io::ErrorKind::InvalidData, refused)));
+    match serde_json::to_writer(&mut writer, &()) {
+        Err(error) => error,
+        Ok(()) => <serde_json::Error as serde::ser::Error>::custom(message),
+    }
+}
+
+/// The store's error for an event that could not be encoded: a [`NonFiniteFloat`] stays typed.
+pub(crate) fn encode_error(event_name: &str, error: serde_json::Error) -> StoreError {
+    if error.is_io() {
+        let io = std::io::Error::from(error);
+        let message = io.to_string();
+        return match io.into_inner().map(|inner| inner.downcast::<NonFiniteFloat>()) {
+            Some(Ok(refused)) => StoreError::NonFiniteFloat(refused),
+            _ => StoreError::Encode { event_name: event_name.to_owned(), message },
+        };
+    }
+    StoreError::Encode { event_name: event_name.to_owned(), message: error.to_string() }
 }

@@ -1,6 +1,6 @@
-//! A recorded event lent by a store while it folds a stream: the parts folding needs, borrowed instead of copied.
+//! Recorded events lent by a store while it folds a stream or the log: borrowed from its buffers instead of copied.
 
-use crate::{DecodeError, DecodeErrorKind, EventSet, RecordedEvent, StoreError};
+use crate::{DecodeError, DecodeErrorKind, Envelope, EventSet, Metadata, RecordedEvent, StoreError, Timestamp};
 
 /// A recorded event borrowed from a store's own buffers, as [`crate::EventStore::fold_stream`] hands them out.
 ///
@@ -134,5 +134,110 @@ impl<'a> From<&'a RecordedEvent> for RecordedEventRef<'a> {
             envelope.event_version,
             &recorded.payload,
         )
+    }
+}
+
+/// An event of the global log lent by a store while it folds the log ([`crate::EventStore::fold_all`]): every part
+/// of the recorded event, borrowed from the store's buffers.
+///
+/// A projection decodes the payload where it lies and builds an owned [`Envelope`] only for the events it applies.
+#[derive(Debug, Clone, Copy)]
+pub struct LogEventRef<'a> {
+    /// The event's id.
+    pub event_id: uuid::Uuid,
+    /// The stream the event belongs to.
+    pub stream_id: &'a str,
+    /// The event's version within its stream.
+    pub stream_version: u64,
+    /// The event's position in the global log.
+    pub position: u64,
+    /// The type of aggregate the stream belongs to, when the append named one.
+    pub aggregate_type: Option<&'a str>,
+    /// The name the event is stored under.
+    pub event_name: &'a str,
+    /// The version of the event's shape when it was stored.
+    pub event_version: u32,
+    /// When the event was recorded.
+    pub recorded_at: Timestamp,
+    /// The encoded payload (JSON).
+    pub payload: &'a [u8],
+    /// The metadata, as the store holds it.
+    pub metadata: MetadataRef<'a>,
+}
+
+/// Metadata as a store lends it: already read, or still encoded as the store keeps it.
+#[derive(Debug, Clone, Copy)]
+pub enum MetadataRef<'a> {
+    /// Read metadata.
+    Decoded(&'a Metadata),
+    /// Metadata encoded as JSON; `None` is empty metadata.
+    Json(Option<&'a [u8]>),
+}
+
+impl LogEventRef<'_> {
+    /// The event's metadata; metadata the store cannot read is a [`StoreError::Corrupt`] naming the event.
+    pub fn metadata(&self) -> Result<Metadata, StoreError> {
+        match self.metadata {
+            MetadataRef::Decoded(metadata) => Ok(metadata.clone()),
+            MetadataRef::Json(None) => Ok(Metadata::default()),
+            MetadataRef::Json(Some(json)) => serde_json::from_slice(json).map_err(|source| StoreError::Corrupt {
+                stream_id: self.stream_id.to_owned(),
+                stream_version: self.stream_version,
+                message: format!("metadata: {source}"),
+            }),
+        }
+    }
+
+    /// The event's envelope, owned.
+    pub fn envelope(&self) -> Result<Envelope, StoreError> {
+        Ok(Envelope {
+            event_id: self.event_id,
+            stream_id: self.stream_id.to_owned(),
+            stream_version: self.stream_version,
+            position: self.position,
+            aggregate_type: self.aggregate_type.map(str::to_owned),
+            recorded_at: self.recorded_at,
+            event_name: self.event_name.to_owned(),
+            event_version: self.event_version,
+            metadata: self.metadata()?,
+        })
+    }
+
+    /// The whole event, owned.
+    pub fn to_recorded(&self) -> Result<RecordedEvent, StoreError> {
+        Ok(RecordedEvent { envelope: self.envelope()?, payload: self.payload.to_vec() })
+    }
+
+    /// Decodes the event as a member of the set `E`; a failure is a [`StoreError::Decode`] naming the event's place.
+    #[inline]
+    pub fn decode<E: EventSet>(&self) -> Result<E, StoreError> {
+        E::decode(self.event_name, self.event_version, self.payload).map_err(|kind| {
+            StoreError::from(DecodeError {
+                stream_id: self.stream_id.to_owned(),
+                stream_version: self.stream_version,
+                position: self.position,
+                event_name: self.event_name.to_owned(),
+                event_version: self.event_version,
+                kind,
+            })
+        })
+    }
+}
+
+impl<'a> From<&'a RecordedEvent> for LogEventRef<'a> {
+    fn from(recorded: &'a RecordedEvent) -> Self {
+        let envelope = &recorded.envelope;
+        LogEventRef {
+            event_id: envelope.event_id,
+            stream_id: &envelope.stream_id,
+            stream_version: envelope.stream_version,
+            position: envelope.position,
+            aggregate_type: envelope.aggregate_type.as_deref(),
+            event_name: &envelope.event_name,
+            event_version: envelope.event_version,
+            recorded_at: envelope.recorded_at,
+            payload: &recorded.payload,
+            metadata: MetadataRef::Decoded(&envelope.metadata),
+        }
     }
 }

@@ -77,23 +77,22 @@ mod envelope;
 mod error;
 mod event;
 mod event_ref;
+mod finite;
 mod projection;
 mod service;
 pub mod store;
 pub mod testing;
 pub mod types;
 
-#[doc(hidden)]
-pub mod conformance;
-
 pub use aggregate::{Aggregate, Decide};
 pub use envelope::{Envelope, Metadata, NewEvent, RecordedEvent, Timestamp};
-pub use error::{ConflictError, DecodeError, DecodeErrorKind, StoreError};
+pub use error::{ConflictError, DecodeError, DecodeErrorKind, NonFiniteFloat, StoreError};
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
-pub use event_ref::RecordedEventRef;
+pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
+pub use finite::NonFinite;
 pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
 pub use service::{load, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
-pub use store::{AppendOutcome, EventStore, ExpectedVersion};
+pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery};
 
 #[cfg(feature = "macros")]
 pub use factum_macros::schema;

@@ -1,5 +1,6 @@
 //! Projections: read models folded over the global log, one subscribed event at a time.
 
+use crate::store::LogQuery;
 use crate::{DecodeError, Envelope, EventSet, EventStore, StoreError};
 
 /// A read model built from the events it subscribes to, in global order.
@@ -36,14 +37,28 @@ pub enum ProjectionError<E: std::error::Error + 'static> {
     },
 }
 
+/// Why a fold of the log for a projection stopped early; kept small while the fold runs, and turned into a
+/// [`ProjectionError`] after it.
+enum Stopped<E> {
+    Store(StoreError),
+    Handler(u64, E),
+}
+
+impl<E> From<StoreError> for Stopped<E> {
+    fn from(error: StoreError) -> Self {
+        Stopped::Store(error)
+    }
+}
+
 /// How many events [`run_projection`] reads per batch.
 pub const PROJECTION_BATCH: usize = 512;
 
 /// Feeds `projection` every subscribed event of the global log from `from_position` on, and returns the position to
-/// continue from next time (one past the last event read).
+/// continue from next time.
 ///
-/// Events the projection does not subscribe to are passed over; a subscribed event that cannot be decoded stops the
-/// run with a [`DecodeError`] naming its place, before anything after it is applied.
+/// The store reads only the subscribed events ([`EventStore::fold_all`] with the projection's names) and lends them:
+/// the others are neither copied nor decoded. A subscribed event that cannot be decoded stops the run with a
+/// [`DecodeError`] naming its place, before anything after it is applied.
 pub async fn run_projection<S, P>(
     store: &S,
     projection: &mut P,
@@ -55,22 +70,23 @@ where
 {
     let mut next = from_position.max(1);
     loop {
-        let batch = store.read_all(next, PROJECTION_BATCH).await?;
-        let Some(last) = batch.last() else { return Ok(next) };
-        next = last.envelope.position + 1;
-        let full = batch.len() == PROJECTION_BATCH;
-        for recorded in batch {
-            if !P::Event::contains(&recorded.envelope.event_name) {
-                continue;
-            }
-            let event =
-                P::Event::decode(&recorded.envelope.event_name, recorded.envelope.event_version, &recorded.payload)
-                    .map_err(|kind| DecodeError::at(&recorded.envelope, kind))?;
-            projection
-                .apply(&event, &recorded.envelope)
-                .map_err(|source| ProjectionError::Handler { position: recorded.envelope.position, source })?;
-        }
-        if !full {
+        let query = LogQuery::from_position(next).limit(PROJECTION_BATCH).events(P::Event::NAMES.iter().copied());
+        let folded = store
+            .fold_all(&query, 0usize, |applied, recorded| {
+                let event = recorded.decode::<P::Event>()?;
+                let envelope = recorded.envelope()?;
+                projection.apply(&event, &envelope).map_err(|source| Stopped::Handler(recorded.position, source))?;
+                *applied += 1;
+                Ok(())
+            })
+            .await
+            .map_err(|stopped| match stopped {
+                Stopped::Store(StoreError::Decode(error)) => ProjectionError::Decode(*error),
+                Stopped::Store(error) => ProjectionError::Store(error),
+                Stopped::Handler(position, source) => ProjectionError::Handler { position, source },
+            })?;
+        next = folded.next_position;
+        if folded.accumulator < PROJECTION_BATCH {
             return Ok(next);
         }
     }

@@ -183,8 +183,10 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
             if events.is_empty() {
                 return Ok(Handled { events, state, stream_version: version });
             }
-            let new_events =
-                events.iter().map(|event| NewEvent::encode(event, metadata.clone())).collect::<Result<Vec<_>, _>>()?;
+            let new_events = events
+                .iter()
+                .map(|event| Ok(NewEvent::encode(event, metadata.clone())?.with_aggregate_type(A::NAME)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
             let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
             match self.store.append(&stream_id, expected, new_events).await {
                 Ok(outcome) => {

@@ -90,7 +90,7 @@ fn new_event(event: &AccountEvent) -> NewEvent {
 }
 
 fn raw_event(name: &str, version: u32, payload: &str) -> NewEvent {
-    NewEvent { event_name: name.into(), event_version: version, payload: payload.into(), metadata: Metadata::default() }
+    NewEvent::new(name, version, payload)
 }
 
 async fn append(store: &MemoryStore, stream_id: &str, events: Vec<NewEvent>) {

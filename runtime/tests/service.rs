@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::*;
 use factum::store::memory::MemoryStore;
+use factum::store::LogQuery;
 use factum::{
     AppendOutcome, CommandError, CommandService, ConflictError, DecodeError, DecodeErrorKind, EventStore,
     ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError, DEFAULT_ATTEMPTS,
@@ -65,8 +66,8 @@ impl EventStore for MeddlingStore {
         self.inner.read_stream(stream_id, from_version).await
     }
 
-    async fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_all(from_position, limit).await
+    async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_all(query).await
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
@@ -100,6 +101,8 @@ fn handled_commands_append_their_events_and_fold_them() {
         assert_eq!(names, ["Opened", "Closed"]);
         assert_eq!(stored[0].envelope.metadata, metadata);
         assert_eq!(stored[1].envelope.metadata, Metadata::default());
+        let types: Vec<Option<&str>> = stored.iter().map(|event| event.envelope.aggregate_type.as_deref()).collect();
+        assert_eq!(types, [Some("Account"); 2], "the service appends with the aggregate's type");
         let loaded = service.load(&7).await.unwrap();
         assert_eq!((loaded.state, loaded.version), (close.state, 2));
     });
@@ -110,7 +113,7 @@ fn rejected_and_empty_decisions_write_nothing() {
     block_on(async {
         let store = funded_store().await;
         let service = CommandService::<Account, _>::new(&store);
-        let before = store.read_all(1, 100).await.unwrap();
+        let before = store.read_all(&LogQuery::all()).await.unwrap();
 
         let rejected = service.handle(&7, AccountCommand::Withdraw { amount: 500 }).await;
         match rejected {
@@ -121,7 +124,7 @@ fn rejected_and_empty_decisions_write_nothing() {
         }
         let nothing = service.handle(&7, AccountCommand::Deposit { amount: 0 }).await.unwrap();
         assert_eq!((nothing.events, nothing.stream_version, nothing.state.balance), (vec![], 2, 100));
-        assert_eq!(store.read_all(1, 100).await.unwrap(), before);
+        assert_eq!(store.read_all(&LogQuery::all()).await.unwrap(), before);
     });
 }
 
@@ -195,12 +198,7 @@ fn stored_events_that_cannot_be_read_are_reported_with_their_place() {
             let store = MemoryStore::new();
             // Another stream first, so that the bad event's position differs from its stream version.
             store.append("Account-1", ExpectedVersion::Any, vec![new_event(&opened("bob"))]).await.unwrap();
-            let unreadable = NewEvent {
-                event_name: event_name.into(),
-                event_version,
-                payload: payload.as_bytes().to_vec(),
-                metadata: Metadata::default(),
-            };
+            let unreadable = NewEvent::new(event_name, event_version, payload);
             let stored = vec![new_event(&opened("ada")), unreadable, new_event(&deposited(1))];
             store.append("Account-7", ExpectedVersion::NoStream, stored).await.unwrap();
 

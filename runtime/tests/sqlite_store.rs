@@ -8,7 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use factum::store::sqlite::{SqliteStore, UnsupportedSchemaVersion, SCHEMA_VERSION};
-use factum::{AppendOutcome, EventStore, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError};
+use factum::store::{LogFold, LogQuery};
+use factum::{
+    AppendOutcome, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RecordedEvent, RecordedEventRef,
+    StoreError,
+};
 
 /// A store on a database file in a temporary directory, which lives as long as the store's last clone.
 #[derive(Clone)]
@@ -39,25 +43,54 @@ impl EventStore for FileStore {
         self.store.read_stream(stream_id, from_version).await
     }
 
-    async fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.store.read_all(from_position, limit).await
+    async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.store.read_all(query).await
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
         self.store.stream_version(stream_id).await
     }
+
+    // The folds are forwarded too, so that the suite runs the store's own, not the trait's defaults.
+    async fn fold_stream<T, F>(&self, stream_id: &str, from_version: u64, init: T, visit: F) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+    {
+        self.store.fold_stream(stream_id, from_version, init, visit).await
+    }
+
+    async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+        F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
+    {
+        self.store.fold_all(query, init, visit).await
+    }
 }
 
 mod on_file {
-    factum::store_conformance_tests!(|| async { super::FileStore::new() });
+    factum_testkit::store_conformance_tests!(|| async { super::FileStore::new() });
 }
 
 mod in_memory {
-    factum::store_conformance_tests!(|| async { factum::store::sqlite::SqliteStore::open_in_memory().unwrap() });
+    factum_testkit::store_conformance_tests!(|| async {
+        factum::store::sqlite::SqliteStore::open_in_memory().unwrap()
+    });
+}
+
+#[test]
+fn positions_have_no_gaps() {
+    factum_testkit::conformance::block_on(factum_testkit::conformance::positions_have_no_gaps(FileStore::new()));
 }
 
 fn event(name: &str, payload: &str, metadata: Metadata) -> NewEvent {
-    NewEvent { event_name: name.into(), event_version: 1, payload: payload.as_bytes().to_vec(), metadata }
+    NewEvent::new(name, 1, payload).with_metadata(metadata)
+}
+
+fn all() -> LogQuery {
+    LogQuery::all()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -82,11 +115,11 @@ fn data_survives_reopening_the_file() {
             .append("B", ExpectedVersion::NoStream, vec![event("Created", "{\"b\":1}", Metadata::default())])
             .await
             .unwrap();
-        store.read_all(1, 10).await.unwrap()
+        store.read_all(&all()).await.unwrap()
     });
     let (reread, next) = runtime().block_on(async {
         let store = SqliteStore::open(&path).unwrap();
-        let reread = store.read_all(1, 10).await.unwrap();
+        let reread = store.read_all(&all()).await.unwrap();
         let next =
             store.append("A", ExpectedVersion::Exact(1), vec![event("Renamed", "{}", Metadata::default())]).await;
         (reread, next.unwrap())
@@ -130,7 +163,7 @@ fn corrupt_records_are_reported_with_their_place() {
             let store = SqliteStore::open(&path).unwrap();
             let results = [
                 ("read_stream", store.read_stream("Order-1", 1).await.map(drop)),
-                ("read_all", store.read_all(1, 10).await.map(drop)),
+                ("read_all", store.read_all(&all()).await.map(drop)),
                 ("fold_stream", store.fold_stream("Order-1", 1, (), |_, _| Ok(())).await),
             ];
             for (operation, result) in results {
@@ -145,7 +178,7 @@ fn corrupt_records_are_reported_with_their_place() {
                 }
             }
             // The record before the damaged one still reads.
-            assert_eq!(store.read_all(1, 1).await.unwrap().len(), 1, "{damage}");
+            assert_eq!(store.read_all(&all().limit(1)).await.unwrap().len(), 1, "{damage}");
         });
     }
 }
@@ -246,4 +279,47 @@ fn an_undecodable_event_is_reported_with_its_place() {
         ("Account-7", 2, 3, "Deposited")
     );
     assert!(matches!(error.kind, factum::DecodeErrorKind::MalformedPayload { .. }), "{:?}", error.kind);
+}
+
+/// The plan SQLite makes for `sql` on a store's file, one step per line.
+fn query_plan(path: &Path, sql: &str) -> String {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let steps = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
+    steps.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
+}
+
+#[test]
+fn the_log_is_read_in_table_order_and_streams_through_their_index() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("events.db");
+    drop(SqliteStore::open(&path).unwrap());
+    // (what is read, a query shaped like the store's, the plan it must get)
+    let cases = [
+        (
+            "the log, filtered by name",
+            "SELECT payload FROM events WHERE position >= 1 AND position <= 100 AND event_name IN ('A', 'B') \
+             ORDER BY position LIMIT 10",
+            "SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+        ),
+        (
+            "the log, filtered by aggregate type",
+            "SELECT payload FROM events WHERE position >= 1 AND position <= 100 AND aggregate_type = 'Order' \
+             ORDER BY position LIMIT 10",
+            "SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+        ),
+        (
+            "a stream",
+            "SELECT payload FROM events WHERE stream_id = 'A' AND stream_version >= 1 ORDER BY stream_version",
+            "SEARCH events USING INDEX events_stream (stream_id=? AND stream_version>?)",
+        ),
+        (
+            "a stream's version",
+            "SELECT stream_version FROM events WHERE stream_id = 'A' ORDER BY stream_version DESC LIMIT 1",
+            "SEARCH events USING COVERING INDEX events_stream (stream_id=?)",
+        ),
+    ];
+    for (read, sql, expected) in cases {
+        assert_eq!(query_plan(&path, sql), expected, "{read}");
+    }
 }

@@ -2,20 +2,21 @@
 //! rejecting what they must, reads orders that older builds wrote (`OrderCreated` v1 and v2) as the current v3, then
 //! prints the event log, each order's state and the `OrderSummary` projection.
 //!
-//! `cargo run -p orders-example [-- PATH]`: the database is `PATH`, or a fresh file in the temporary folder.
-
-use std::path::PathBuf;
+//! `cargo run -p orders-example [-- STORE]`: the store is the URL `STORE` (`sqlite:orders.db`, `memory:`), or a fresh
+//! SQLite file in the temporary folder.
 
 use factum::{
-    run_projection, store::sqlite::SqliteStore, types::Uuid, Aggregate, CommandError, CommandService, EventStore,
-    ExpectedVersion, Metadata, NewEvent,
+    run_projection,
+    store::{AnyStore, LogQuery},
+    types::Uuid,
+    Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent,
 };
 use orders_example::{
     schema::{CancelOrder, CreateOrder, LineItem, Order, OrderCommand, OrderStatus, OrderSummary, PayOrder, ShipOrder},
     OrderError, Summary,
 };
 
-type Service = CommandService<Order, SqliteStore>;
+type Service = CommandService<Order, AnyStore>;
 
 /// `OrderCreated` as the first release stored it (the schema's fixture).
 const ORDER_CREATED_V1: &str = include_str!("../../../schemas/fixtures/orders/OrderCreated.v1.json");
@@ -35,8 +36,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
-    let path = match std::env::args_os().nth(1) {
-        Some(path) => PathBuf::from(path),
+    let url = match std::env::args().nth(1) {
+        Some(url) => url,
         None => {
             let path = std::env::temp_dir().join("factum-orders-example.sqlite");
             for suffix in ["", "-wal", "-shm"] {
@@ -45,11 +46,11 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
                 // A missing file is what we want; any other problem shows up when the store opens it.
                 let _ = std::fs::remove_file(file);
             }
-            path
+            format!("sqlite:{}", path.display())
         }
     };
-    println!("event store: {}\n", path.display());
-    let service = Service::new(SqliteStore::open(&path)?);
+    println!("event store: {url}\n");
+    let service = Service::new(AnyStore::open(&url)?);
 
     let books = Uuid::new_v4();
     let lamp = Uuid::new_v4();
@@ -77,12 +78,7 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     let legacy_v1 = Uuid::new_v4();
     let legacy_v2 = Uuid::new_v4();
     for (id, version, payload) in [(legacy_v1, 1, ORDER_CREATED_V1), (legacy_v2, 2, ORDER_CREATED_V2)] {
-        let stored = NewEvent {
-            event_name: "OrderCreated".into(),
-            event_version: version,
-            payload: payload.as_bytes().to_vec(),
-            metadata: Metadata::default(),
-        };
+        let stored = NewEvent::new("OrderCreated", version, payload.as_bytes()).with_aggregate_type(Order::NAME);
         service.store().append(&Order::stream_id(&id), ExpectedVersion::NoStream, vec![stored]).await?;
         let loaded = service.load(&id).await?;
         println!("stored OrderCreated v{version}, read as v3: {:?}", loaded.state);
@@ -93,7 +89,7 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
 
     println!("\n== event log");
-    for recorded in service.store().read_all(1, usize::MAX).await? {
+    for recorded in service.store().read_all(&LogQuery::all()).await? {
         let envelope = &recorded.envelope;
         println!(
             "#{:<3} {:<44} @{:<2} {} v{} {}",

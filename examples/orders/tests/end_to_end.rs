@@ -3,7 +3,7 @@
 
 use factum::{
     run_projection,
-    store::{memory::MemoryStore, sqlite::SqliteStore},
+    store::{memory::MemoryStore, sqlite::SqliteStore, LogQuery},
     types::Uuid,
     Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent,
 };
@@ -46,7 +46,7 @@ async fn lifecycle<S: EventStore>(store: S) {
     let refused = service.handle(&cancelled, PayOrder { amount: 1_000 }.into()).await;
     assert!(matches!(refused, Err(CommandError::Rejected(OrderError::Cancelled))), "{refused:?}");
 
-    let log = service.store().read_all(1, usize::MAX).await.unwrap();
+    let log = service.store().read_all(&LogQuery::all()).await.unwrap();
     let names: Vec<_> = log.iter().map(|recorded| recorded.envelope.event_name.as_str()).collect();
     assert_eq!(
         names,
@@ -109,12 +109,7 @@ async fn events_of_older_builds_read_as_the_latest_version() {
     for version in [1, 2] {
         let id = Uuid::new_v4();
         let payload = std::fs::read(fixtures.join(format!("OrderCreated.v{version}.json"))).unwrap();
-        let stored = NewEvent {
-            event_name: "OrderCreated".into(),
-            event_version: version,
-            payload,
-            metadata: Metadata::default(),
-        };
+        let stored = NewEvent::new("OrderCreated", version, payload).with_aggregate_type(Order::NAME);
         service.store().append(&Order::stream_id(&id), ExpectedVersion::NoStream, vec![stored]).await.unwrap();
         ids.push(id);
     }
@@ -132,7 +127,7 @@ async fn events_of_older_builds_read_as_the_latest_version() {
     assert_eq!(summary.0.count(OrderStatus::Paid), 1, "the v1 order");
     assert_eq!(summary.0.ordered, 2 * 32 * 64);
 
-    let log = service.store().read_all(1, usize::MAX).await.unwrap();
+    let log = service.store().read_all(&LogQuery::all()).await.unwrap();
     let versions: Vec<_> = log.iter().map(|recorded| recorded.envelope.event_version).collect();
     assert_eq!(versions, [1, 2, 1], "stored events keep their versions; new ones are written at the latest");
 }

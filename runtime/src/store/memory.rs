@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use crate::store::{LogFold, LogQuery};
 use crate::{
-    AppendOutcome, ConflictError, Envelope, EventStore, ExpectedVersion, NewEvent, RecordedEvent, RecordedEventRef,
-    StoreError, Timestamp,
+    AppendOutcome, ConflictError, Envelope, EventStore, ExpectedVersion, LogEventRef, NewEvent, RecordedEvent,
+    RecordedEventRef, StoreError, Timestamp,
 };
 
 /// An event store held in memory.
@@ -52,19 +53,21 @@ impl Log {
         if events.is_empty() {
             return Ok(AppendOutcome { stream_version: actual, position: self.events.len() as u64 });
         }
-        // The wall clock can step backwards; recorded times must not, so that they follow positions.
+        // The wall clock can step backwards; stamped times must not, so that they follow positions.
         let last_recorded = self.events.last().map(|last| last.envelope.recorded_at);
-        let recorded_at: Timestamp = last_recorded.map_or_else(chrono::Utc::now, |last| last.max(chrono::Utc::now()));
+        let stamped: Timestamp = last_recorded.map_or_else(chrono::Utc::now, |last| last.max(chrono::Utc::now()));
         let indexes = self.streams.entry(stream_id.to_owned()).or_default();
         for event in events {
             let index = self.events.len();
             indexes.push(index);
             self.events.push(RecordedEvent {
                 envelope: Envelope {
+                    event_id: event.event_id,
                     stream_id: stream_id.to_owned(),
                     stream_version: indexes.len() as u64,
                     position: index as u64 + 1,
-                    recorded_at,
+                    aggregate_type: event.aggregate_type,
+                    recorded_at: event.recorded_at.unwrap_or(stamped),
                     event_name: event.event_name,
                     event_version: event.event_version,
                     metadata: event.metadata,
@@ -82,10 +85,19 @@ impl Log {
         indexes.get(first..).unwrap_or_default().iter().map(|&index| &self.events[index])
     }
 
-    fn read_all(&self, from_position: u64, limit: usize) -> Vec<RecordedEvent> {
-        let first = usize::try_from(from_position.saturating_sub(1)).unwrap_or(usize::MAX);
-        let wanted = self.events.get(first..).unwrap_or_default();
-        wanted[..limit.min(wanted.len())].to_vec()
+    /// The events `query` selects, in position order.
+    fn select<'a>(&'a self, query: &'a LogQuery) -> impl Iterator<Item = &'a RecordedEvent> + 'a {
+        let first = usize::try_from(query.from_position.saturating_sub(1)).unwrap_or(usize::MAX);
+        let last = usize::try_from(query.to_position).unwrap_or(usize::MAX).min(self.events.len());
+        let range = self.events.get(first..last.max(first)).unwrap_or_default();
+        let limit = if query.is_empty() { 0 } else { query.limit };
+        range
+            .iter()
+            .filter(|recorded| {
+                let envelope = &recorded.envelope;
+                query.selects(&envelope.event_name, envelope.aggregate_type.as_deref())
+            })
+            .take(limit)
     }
 }
 
@@ -106,8 +118,8 @@ impl EventStore for MemoryStore {
         Ok(log.stream(stream_id, from_version).cloned().collect())
     }
 
-    async fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        Ok(self.log.read().unwrap_or_else(PoisonError::into_inner).read_all(from_position, limit))
+    async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
+        Ok(self.log.read().unwrap_or_else(PoisonError::into_inner).select(query).cloned().collect())
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
@@ -124,8 +136,8 @@ impl EventStore for MemoryStore {
         mut visit: F,
     ) -> Result<T, StoreError>
     where
-        T: Send + 'static,
-        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
         let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
         let mut accumulator = init;
@@ -133,5 +145,30 @@ impl EventStore for MemoryStore {
             visit(&mut accumulator, RecordedEventRef::from(recorded))?;
         }
         Ok(accumulator)
+    }
+
+    async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, mut visit: F) -> Result<LogFold<T>, E>
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+        F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
+    {
+        let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+        let mut accumulator = init;
+        let mut visited = 0;
+        let mut last_visited = None;
+        for recorded in log.select(query) {
+            visit(&mut accumulator, LogEventRef::from(recorded))?;
+            visited += 1;
+            last_visited = Some(recorded.envelope.position);
+        }
+        // Positions are dense and appends take the write lock, so a read that stopped short of its limit has seen
+        // everything up to the end of its range or of the log: nothing can commit behind it.
+        let next_position = match last_visited {
+            Some(last) if visited == query.limit => last + 1,
+            _ if query.limit == 0 => query.from_position.max(1),
+            _ => query.to_position.min(log.events.len() as u64).max(query.from_position.max(1) - 1) + 1,
+        };
+        Ok(LogFold { accumulator, next_position })
     }
 }

@@ -2,11 +2,16 @@
 
 use std::future::Future;
 
-use crate::{NewEvent, RecordedEvent, RecordedEventRef, StoreError};
+use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
+mod any;
 pub mod memory;
+mod query;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+
+pub use any::{AnyStore, StoreUrlError};
+pub use query::LogQuery;
 
 /// What an append expects of its stream; a mismatch is a [`crate::ConflictError`] and nothing is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -56,8 +61,18 @@ pub struct AppendOutcome {
 
 /// An append-only log of events, grouped into streams.
 ///
-/// Every store passes the same conformance suite (`factum::conformance`). Stream versions start at 1 for a stream's
-/// first event; global positions start at 1 for the store's first event and follow commit order.
+/// What every store guarantees, and the conformance suite (crate `factum-testkit`) checks:
+///
+/// - **Streams.** Stream versions start at 1 for a stream's first event and have no gaps. An append is atomic and
+///   checks its [`ExpectedVersion`] in the same step; a mismatch writes nothing.
+/// - **Events.** Every event keeps the id it was appended with ([`crate::NewEvent::event_id`]), its aggregate type,
+///   and the time its append gave or, without one, the store's clock at the append. Stamped times never go back
+///   from the time of the event before them in the log (give imported events their past times, not future ones).
+/// - **Positions.** Every event has a position in the store's global log; positions are strictly increasing in
+///   commit order: an event committed after another has a higher position. A reader that follows the log with
+///   [`EventStore::fold_all`], continuing each time from the [`LogFold::next_position`] it returned, never misses an
+///   event, including one that commits late. Positions need not be dense: a store may leave gaps (a sequence that
+///   lost a rolled-back value); the SQLite and in-memory stores do not, and their own tests say so.
 pub trait EventStore: Send + Sync {
     /// Appends `events` to `stream_id`, atomically: all of them or, on any error, none.
     ///
@@ -78,12 +93,11 @@ pub trait EventStore: Send + Sync {
         from_version: u64,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
 
-    /// Reads at most `limit` events of the global log whose position is at least `from_position`, in order.
-    fn read_all(
-        &self,
-        from_position: u64,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+    /// Reads the events of the global log that `query` selects, in position order.
+    ///
+    /// The store filters by name and aggregate type itself: events the query does not select are never handed
+    /// out. To follow the log, use [`EventStore::fold_all`], which says where to continue.
+    fn read_all(&self, query: &LogQuery) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
 
     /// The version of `stream_id`'s last event, 0 when it has none.
     fn stream_version(&self, stream_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
@@ -92,8 +106,9 @@ pub trait EventStore: Send + Sync {
     /// returns the accumulator `visit` built up from `init`; the first error `visit` returns stops the read.
     ///
     /// This is how an aggregate is loaded. It reads the same events as [`EventStore::read_stream`], but a store can
-    /// lend each one from its own buffers and run `visit` where it reads (on a blocking thread, say), so that a long
-    /// stream is never copied. The default implementation reads the stream with `read_stream`.
+    /// lend each one from its own buffers, so that a long stream is never copied. `visit` runs synchronously inside
+    /// the store's read (on the calling task; a store with blocking I/O may move the task's thread aside for it), so
+    /// it should do no more than fold. The default implementation reads the stream with `read_stream`.
     fn fold_stream<T, F>(
         &self,
         stream_id: &str,
@@ -102,8 +117,8 @@ pub trait EventStore: Send + Sync {
         mut visit: F,
     ) -> impl Future<Output = Result<T, StoreError>> + Send
     where
-        T: Send + 'static,
-        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
         async move {
             let mut accumulator = init;
@@ -113,6 +128,49 @@ pub trait EventStore: Send + Sync {
             Ok(accumulator)
         }
     }
+
+    /// Hands the events of the global log that `query` selects to `visit`, in position order, lent from the store's
+    /// buffers; returns what `visit` built up from `init` and where to continue. The first error `visit` returns
+    /// stops the read and is returned.
+    ///
+    /// This is how projections read the log: events the query does not select are neither copied nor decoded, and
+    /// the selected ones are lent, not copied. [`LogFold::next_position`] is past every visited event and never past
+    /// an event the query selects that a later read could still see. `visit` runs as in
+    /// [`EventStore::fold_stream`]. The default implementation reads with `read_all`.
+    fn fold_all<T, E, F>(
+        &self,
+        query: &LogQuery,
+        init: T,
+        mut visit: F,
+    ) -> impl Future<Output = Result<LogFold<T>, E>> + Send
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+        F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
+    {
+        async move {
+            let mut accumulator = init;
+            let read = self.read_all(query).await?;
+            for recorded in &read {
+                visit(&mut accumulator, LogEventRef::from(recorded))?;
+            }
+            // Without knowing where the read ended, the only safe place to continue from is after the last event seen.
+            let next_position = match read.last() {
+                Some(last) => last.envelope.position.saturating_add(1),
+                None => query.from_position.max(1),
+            };
+            Ok(LogFold { accumulator, next_position })
+        }
+    }
+}
+
+/// What [`EventStore::fold_all`] built, and where the next read continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogFold<T> {
+    /// What the visitor built up.
+    pub accumulator: T,
+    /// The position to read from next: past every event visited, and never past one a later read could see.
+    pub next_position: u64,
 }
 
 /// Implements [`EventStore`] for a pointer type by forwarding every method to the store it points to.
@@ -137,12 +195,8 @@ macro_rules! forward_event_store {
                 (**self).read_stream(stream_id, from_version)
             }
 
-            fn read_all(
-                &self,
-                from_position: u64,
-                limit: usize,
-            ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-                (**self).read_all(from_position, limit)
+            fn read_all(&self, query: &LogQuery) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
+                (**self).read_all(query)
             }
 
             fn stream_version(&self, stream_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send {
@@ -157,10 +211,24 @@ macro_rules! forward_event_store {
                 visit: F,
             ) -> impl Future<Output = Result<T, StoreError>> + Send
             where
-                T: Send + 'static,
-                F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
+                T: Send,
+                F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
             {
                 (**self).fold_stream(stream_id, from_version, init, visit)
+            }
+
+            fn fold_all<T, E, F>(
+                &self,
+                query: &LogQuery,
+                init: T,
+                visit: F,
+            ) -> impl Future<Output = Result<LogFold<T>, E>> + Send
+            where
+                T: Send,
+                E: From<StoreError> + Send,
+                F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
+            {
+                (**self).fold_all(query, init, visit)
             }
         }
     };

@@ -1,69 +1,39 @@
 //! The embedded event store: one SQLite file (or an in-memory database), with nothing to install or run beside it.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+mod schema;
 
-use rusqlite::types::ValueRef;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 
+pub use schema::{OpenError, UnsupportedSchemaVersion, SCHEMA_VERSION};
+
+use crate::event_ref::MetadataRef;
+use crate::store::{LogFold, LogQuery};
 use crate::{
-    AppendOutcome, ConflictError, Envelope, EventStore, ExpectedVersion, Metadata, NewEvent, RecordedEvent,
+    AppendOutcome, ConflictError, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RecordedEvent,
     RecordedEventRef, StoreError, Timestamp,
 };
-
-/// The version of the database layout this build reads and writes, kept in SQLite's `PRAGMA user_version`.
-///
-/// A fresh database (`user_version` 0) is given this layout on open; a later layout change will raise the number and
-/// migrate older files, and a file with a higher number than this one is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 1;
-
-/// How long a writer waits for another process's write lock before it fails.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The layout of [`SCHEMA_VERSION`] 1.
-///
-/// The table is clustered on `(stream_id, stream_version)` (`WITHOUT ROWID`), so loading an aggregate, the hot path,
-/// is one range scan over adjacent rows, and the current version of a stream is one seek to its last row. (Clustering
-/// pays while rows stay small enough to sit in their b-tree page, up to about 1 KB with 4 KiB pages, which event
-/// payloads usually are; larger ones spill to overflow pages as they would in a rowid table.) The global
-/// log is reached through the unique index on `position`, which also makes `max(position)` a single seek. `STRICT`
-/// makes SQLite refuse values of the wrong type, so a bug cannot quietly store text where a number belongs.
-/// `metadata` is NULL when the metadata is empty (most events), which costs neither space nor a JSON parse on read.
-/// `recorded_at` is microseconds since the Unix epoch: an integer sorts, compares and stores smaller than text.
-const SCHEMA: &str = "
-    CREATE TABLE events (
-        stream_id      TEXT    NOT NULL,
-        stream_version INTEGER NOT NULL,
-        position       INTEGER NOT NULL,
-        event_name     TEXT    NOT NULL,
-        event_version  INTEGER NOT NULL,
-        payload        BLOB    NOT NULL,
-        metadata       BLOB,
-        recorded_at    INTEGER NOT NULL,
-        PRIMARY KEY (stream_id, stream_version)
-    ) STRICT, WITHOUT ROWID;
-    CREATE UNIQUE INDEX events_position ON events (position);
-";
 
 const STREAM_VERSION: &str =
     "SELECT stream_version FROM events WHERE stream_id = ?1 ORDER BY stream_version DESC LIMIT 1";
 const HEAD: &str = "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1";
-const INSERT: &str = "INSERT INTO events (stream_id, stream_version, position, event_name, event_version, payload, \
-                      metadata, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-// Both reads select the same columns in the same order (see `Columns`); the log read adds the stream id last.
-const READ_STREAM: &str = "SELECT stream_version, position, event_name, event_version, payload, metadata, recorded_at \
-                           FROM events WHERE stream_id = ?1 AND stream_version >= ?2 ORDER BY stream_version";
-// What folding needs, and no more: SQLite computes every selected column of every row, and each column read through
-// rusqlite costs a few calls. The position, needed only to report an event that cannot be decoded, is looked up then
-// with `POSITION`.
+const INSERT: &str = "INSERT INTO events (position, stream_id, stream_version, event_name, aggregate_type, \
+                      event_version, event_id, recorded_at, metadata, payload) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+/// Every column of an event, in the order of [`Columns`]; the stream read and the log reads select these.
+const SELECTED: &str =
+    "stream_version, position, event_name, event_version, payload, metadata, recorded_at, event_id, aggregate_type";
+// What folding a stream needs, and no more: SQLite computes every selected column of every row, and each column read
+// through rusqlite costs a few calls. The position, needed only to report an event that cannot be decoded, is looked
+// up then with `POSITION`.
 const FOLD_STREAM: &str = "SELECT stream_version, event_name, event_version, payload \
                            FROM events WHERE stream_id = ?1 AND stream_version >= ?2 ORDER BY stream_version";
 const POSITION: &str = "SELECT position FROM events WHERE stream_id = ?1 AND stream_version = ?2";
-const READ_ALL: &str = "SELECT stream_version, position, event_name, event_version, payload, metadata, recorded_at, \
-                        stream_id FROM events WHERE position >= ?1 ORDER BY position LIMIT ?2";
 
-/// The column indexes of a row read by [`READ_STREAM`] or [`READ_ALL`].
+/// The column indexes of a row of [`SELECTED`] columns; a log read adds the stream id last.
 struct Columns;
 
 impl Columns {
@@ -74,7 +44,9 @@ impl Columns {
     const PAYLOAD: usize = 4;
     const METADATA: usize = 5;
     const RECORDED_AT: usize = 6;
-    const STREAM_ID: usize = 7;
+    const EVENT_ID: usize = 7;
+    const AGGREGATE_TYPE: usize = 8;
+    const STREAM_ID: usize = 9;
 }
 
 /// The column indexes of a row read by [`FOLD_STREAM`].
@@ -87,57 +59,34 @@ impl FoldColumns {
     const PAYLOAD: usize = 3;
 }
 
-/// A database file whose layout is newer than this build knows; opening it was refused so that it is not misread.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{}` has event store schema version {found}, but this build of factum only knows versions up to {supported}: \
-     open it with a newer factum",
-    path.display()
-)]
-pub struct UnsupportedSchemaVersion {
-    /// The database file.
-    pub path: PathBuf,
-    /// The `user_version` found in the file.
-    pub found: i64,
-    /// The newest version this build knows ([`SCHEMA_VERSION`]).
-    pub supported: i64,
-}
-
-/// A database file that could not be opened as an event store (missing folder, not a database, no permission, ...).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot open the SQLite event store `{}`: {source}", path.display())]
-pub struct OpenError {
-    /// The database file.
-    pub path: PathBuf,
-    /// What SQLite said.
-    #[source]
-    pub source: rusqlite::Error,
-}
-
 /// An event store in an SQLite database.
 ///
-/// Clones are cheap and share one connection. Every operation runs on tokio's blocking thread pool, so async callers
-/// are never blocked by disk I/O; operations of one store take turns on its connection. Appends run in a
-/// `BEGIN IMMEDIATE` transaction, which also orders them against other processes writing the same file.
+/// Clones are cheap and share one connection; operations of one store take turns on it. Appends and copying reads
+/// run on tokio's blocking thread pool, so async callers are never blocked by disk I/O. Folds run their visitor where
+/// they read, so that rows are lent rather than copied, and the visitor need not be `'static`: on a multi-threaded
+/// runtime the task's worker thread is handed to the blocking pool for the fold (`block_in_place`), elsewhere the fold
+/// runs in place. Appends run in a `BEGIN IMMEDIATE` transaction, which also orders them against other processes
+/// writing the same file.
+///
+/// Positions are given in commit order and have no gaps: each append takes the positions after the last one, inside
+/// its write transaction.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
 }
 
 impl SqliteStore {
-    /// Opens the database file at `path`, creating it and its tables if needed.
+    /// Opens the database file at `path`, creating it and its tables if needed, and migrating an older layout.
     ///
     /// The file is put in WAL mode with `synchronous=NORMAL`: a commit survives a crash of the process, and at worst
-    /// the last commits before a power loss are lost, never the file's consistency. A file written by a newer factum
-    /// is refused with [`UnsupportedSchemaVersion`] (inside [`StoreError::Backend`]).
+    /// the last commits before a power loss are lost, never the file's consistency. Several processes may open a new
+    /// file at once. A file written by a newer factum is refused with [`UnsupportedSchemaVersion`] (inside
+    /// [`StoreError::Backend`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         let opened = || -> rusqlite::Result<Connection> {
             let connection = Connection::open(path)?;
-            connection.busy_timeout(BUSY_TIMEOUT)?;
-            // Setting the journal mode answers with the mode in force, which `pragma_update` would reject as a result.
-            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
-            connection.pragma_update(None, "synchronous", "NORMAL")?;
+            schema::prepare_file(&connection)?;
             Ok(connection)
         };
         let connection = opened().map_err(|source| StoreError::backend(OpenError { path: path.to_owned(), source }))?;
@@ -151,8 +100,17 @@ impl SqliteStore {
     }
 
     fn with_connection(mut connection: Connection, path: &Path) -> Result<Self, StoreError> {
-        migrate(&mut connection, path)?;
-        Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) })
+        match schema::migrate(&mut connection) {
+            Ok(()) => Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) }),
+            Err(schema::Refusal::Sqlite(source)) => {
+                Err(StoreError::backend(OpenError { path: path.to_owned(), source }))
+            }
+            Err(schema::Refusal::Newer(found)) => Err(StoreError::backend(UnsupportedSchemaVersion {
+                path: path.to_owned(),
+                found,
+                supported: SCHEMA_VERSION,
+            })),
+        }
     }
 
     /// Runs `work` on the connection, on the blocking thread pool.
@@ -169,35 +127,30 @@ impl SqliteStore {
         });
         match work.await {
             Ok(result) => result,
-            // A panic in the caller's code (a fold's visitor) stays a panic, as it would have without the hop.
+            // A panic on the blocking thread stays a panic, as it would have without the hop.
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             Err(error) => Err(StoreError::backend(error)),
         }
     }
-}
 
-/// Brings the database to [`SCHEMA_VERSION`], in one transaction so that two processes opening a fresh file at once
-/// do not both create the tables.
-fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let transaction =
-        connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::backend)?;
-    let found: i64 =
-        transaction.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(StoreError::backend)?;
-    match found {
-        0 => {
-            transaction.execute_batch(SCHEMA).map_err(StoreError::backend)?;
-            transaction.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(StoreError::backend)?;
-        }
-        SCHEMA_VERSION => {}
-        _ => {
-            return Err(StoreError::backend(UnsupportedSchemaVersion {
-                path: path.to_owned(),
-                found,
-                supported: SCHEMA_VERSION,
-            }))
+    /// Runs `work` on the connection here, on the calling thread: a fold whose visitor borrows from the caller.
+    ///
+    /// On a multi-threaded tokio runtime the worker thread is first handed over to the blocking pool, so that the
+    /// runtime's other tasks move to other workers while this one waits for the disk; on any other runtime (or none)
+    /// the work simply runs, as a synchronous read would.
+    fn run_here<T>(&self, work: impl FnOnce(&mut Connection) -> T) -> T {
+        let work = || {
+            // A panic while the lock was held rolled its transaction back as it unwound, so the connection is fine.
+            let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut connection)
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(work)
+            }
+            _ => work(),
         }
     }
-    transaction.commit().map_err(StoreError::backend)
 }
 
 /// Converts a version, position or count to SQLite's integer, saturating: no real log reaches `i64::MAX`, and a bound
@@ -233,8 +186,8 @@ fn append(
     if events.is_empty() {
         return Ok(AppendOutcome { stream_version: actual, position: last_position });
     }
-    // The wall clock can step backwards; recorded times must not, so that they follow positions.
-    let recorded_at = chrono::Utc::now().timestamp_micros().max(last_recorded_at);
+    // The wall clock can step backwards; stamped times must not, so that they follow positions.
+    let stamped = chrono::Utc::now().timestamp_micros().max(last_recorded_at);
     {
         let mut insert = transaction.prepare_cached(INSERT).map_err(StoreError::backend)?;
         for (offset, event) in (1u64..).zip(events) {
@@ -242,16 +195,19 @@ fn append(
                 event_name: event.event_name.clone(),
                 message: source.to_string(),
             })?;
+            let recorded_at = event.recorded_at.map_or(stamped, |given| given.timestamp_micros());
             insert
                 .execute(rusqlite::params![
+                    sql_integer(last_position + offset),
                     stream_id,
                     sql_integer(actual + offset),
-                    sql_integer(last_position + offset),
                     event.event_name,
+                    event.aggregate_type,
                     i64::from(event.event_version),
-                    event.payload,
-                    metadata,
+                    event.event_id.as_bytes().as_slice(),
                     recorded_at,
+                    metadata,
+                    event.payload,
                 ])
                 .map_err(StoreError::backend)?;
         }
@@ -348,9 +304,9 @@ fn position(stream_id: &str, stream_version: u64, value: ValueRef<'_>) -> Result
     }
 }
 
-/// Reads a whole row of [`READ_STREAM`] or [`READ_ALL`]; the stream id is `stream_id`, or read from the row when
-/// `None`.
-fn read_row(row: &Row<'_>, stream_id: Option<&str>) -> Result<RecordedEvent, StoreError> {
+/// Lends a whole row of [`SELECTED`] columns; the stream id is `stream_id`, or read from the row (after the others)
+/// when `None`.
+fn lend_row<'row>(row: &'row Row<'_>, stream_id: Option<&'row str>) -> Result<LogEventRef<'row>, StoreError> {
     let column = |index: usize| row.get_ref(index).map_err(StoreError::backend);
     let stream_id = match stream_id {
         Some(stream_id) => stream_id,
@@ -366,24 +322,33 @@ fn read_row(row: &Row<'_>, stream_id: Option<&str>) -> Result<RecordedEvent, Sto
     };
     let position = position(stream_id, stream_version, column(Columns::POSITION)?)?;
     let metadata = match column(Columns::METADATA)? {
-        ValueRef::Null => Metadata::default(),
-        ValueRef::Blob(bytes) => serde_json::from_slice(bytes).map_err(|source| failed("metadata", &source))?,
+        ValueRef::Null => MetadataRef::Json(None),
+        ValueRef::Blob(bytes) => MetadataRef::Json(Some(bytes)),
         _ => return Err(failed("metadata", &"not a blob")),
     };
     let recorded_at = column(Columns::RECORDED_AT)?.as_i64().ok().and_then(Timestamp::from_timestamp_micros);
     let recorded_at =
         recorded_at.ok_or_else(|| failed("recorded at", &"not a time in microseconds since the epoch"))?;
-    Ok(RecordedEvent {
-        envelope: Envelope {
-            stream_id: stream_id.to_owned(),
-            stream_version,
-            position,
-            recorded_at,
-            event_name: event_name.to_owned(),
-            event_version,
-            metadata,
-        },
-        payload: payload.to_vec(),
+    let event_id = match column(Columns::EVENT_ID)? {
+        ValueRef::Blob(bytes) => uuid::Uuid::from_slice(bytes).map_err(|source| failed("event id", &source))?,
+        _ => return Err(failed("event id", &"not a blob")),
+    };
+    let aggregate_type = match column(Columns::AGGREGATE_TYPE)? {
+        ValueRef::Null => None,
+        ValueRef::Text(text) => Some(std::str::from_utf8(text).map_err(|source| failed("aggregate type", &source))?),
+        _ => return Err(failed("aggregate type", &"not text")),
+    };
+    Ok(LogEventRef {
+        event_id,
+        stream_id,
+        stream_version,
+        position,
+        aggregate_type,
+        event_name,
+        event_version,
+        recorded_at,
+        payload,
+        metadata,
     })
 }
 
@@ -392,12 +357,14 @@ fn corrupt(stream_id: &str, stream_version: u64, message: impl std::fmt::Display
 }
 
 fn read_stream(connection: &Connection, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
-    let mut statement = connection.prepare_cached(READ_STREAM).map_err(StoreError::backend)?;
+    let sql =
+        format!("SELECT {SELECTED} FROM events WHERE stream_id = ?1 AND stream_version >= ?2 ORDER BY stream_version");
+    let mut statement = connection.prepare_cached(&sql).map_err(StoreError::backend)?;
     let mut rows =
         statement.query(rusqlite::params![stream_id, sql_integer(from_version)]).map_err(StoreError::backend)?;
     let mut events = Vec::new();
     while let Some(row) = rows.next().map_err(StoreError::backend)? {
-        events.push(read_row(row, Some(stream_id))?);
+        events.push(lend_row(row, Some(stream_id))?.to_recorded()?);
     }
     Ok(events)
 }
@@ -438,15 +405,85 @@ fn fold_stream<T>(
     Ok(accumulator)
 }
 
-fn read_all(connection: &Connection, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-    let mut statement = connection.prepare_cached(READ_ALL).map_err(StoreError::backend)?;
-    let limit = sql_integer(limit as u64);
-    let mut rows = statement.query([sql_integer(from_position), limit]).map_err(StoreError::backend)?;
-    let mut events = Vec::new();
-    while let Some(row) = rows.next().map_err(StoreError::backend)? {
-        events.push(read_row(row, None)?);
+/// The statement of a log read, and its parameters: the range and the limit, then the names and the aggregate type
+/// the query selects, tested in SQL so that a row the query does not select costs a look at its name and no more.
+fn log_statement(query: &LogQuery) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {SELECTED}, stream_id FROM events WHERE position >= ?1 AND position <= ?2");
+    let limit = if query.is_empty() { 0 } else { query.limit };
+    let mut parameters = vec![
+        Value::Integer(sql_integer(query.from_position)),
+        Value::Integer(sql_integer(query.to_position)),
+        Value::Integer(sql_integer(limit as u64)),
+    ];
+    if let Some(names) = query.event_names.as_ref().filter(|names| !names.is_empty()) {
+        let placeholders: Vec<String> =
+            (0..names.len()).map(|index| format!("?{}", parameters.len() + 1 + index)).collect();
+        sql.push_str(&format!(" AND event_name IN ({})", placeholders.join(", ")));
+        parameters.extend(names.iter().map(|name| Value::Text(name.clone())));
     }
+    if let Some(aggregate_type) = &query.aggregate_type {
+        sql.push_str(&format!(" AND aggregate_type = ?{}", parameters.len() + 1));
+        parameters.push(Value::Text(aggregate_type.clone()));
+    }
+    sql.push_str(" ORDER BY position LIMIT ?3");
+    (sql, parameters)
+}
+
+/// Reads the log as `query` asks, lending each row to `visit`; returns how many rows were visited and the position
+/// of the last.
+fn scan_log<E: From<StoreError>>(
+    connection: &Connection,
+    query: &LogQuery,
+    mut visit: impl FnMut(LogEventRef<'_>) -> Result<(), E>,
+) -> Result<(usize, Option<u64>), E> {
+    let (sql, parameters) = log_statement(query);
+    let mut statement = connection.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = statement.query(rusqlite::params_from_iter(parameters)).map_err(StoreError::backend)?;
+    let (mut visited, mut last) = (0, None);
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        let event = lend_row(row, None)?;
+        last = Some(event.position);
+        visited += 1;
+        visit(event)?;
+    }
+    Ok((visited, last))
+}
+
+fn read_all(connection: &Connection, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut events = Vec::new();
+    scan_log(connection, query, |event| {
+        events.push(event.to_recorded()?);
+        Ok::<_, StoreError>(())
+    })?;
     Ok(events)
+}
+
+fn fold_all<T, E: From<StoreError>>(
+    connection: &mut Connection,
+    query: &LogQuery,
+    mut accumulator: T,
+    mut visit: impl FnMut(&mut T, LogEventRef<'_>) -> Result<(), E>,
+) -> Result<LogFold<T>, E> {
+    // One read transaction, so that the end of the log read below is the end of the snapshot the scan saw.
+    let transaction = connection.transaction().map_err(StoreError::backend)?;
+    let (visited, last) = scan_log(&transaction, query, |event| visit(&mut accumulator, event))?;
+    let next_position = match last {
+        Some(last) if visited == query.limit => last + 1,
+        _ if query.limit == 0 => query.from_position.max(1),
+        // The scan stopped short of its limit, so it saw every selected event up to the end of its range or of the
+        // log. Appends write in commit order, one at a time, with positions after the last: nothing can still commit
+        // behind the end of this snapshot.
+        _ => {
+            let head: Option<i64> = transaction
+                .prepare_cached(HEAD)
+                .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
+                .map_err(StoreError::backend)?;
+            let head = head.unwrap_or(0).max(0) as u64;
+            query.to_position.min(head).max(query.from_position.max(1) - 1) + 1
+        }
+    };
+    transaction.commit().map_err(StoreError::backend)?;
+    Ok(LogFold { accumulator, next_position })
 }
 
 impl EventStore for SqliteStore {
@@ -465,8 +502,9 @@ impl EventStore for SqliteStore {
         self.run(move |connection| read_stream(connection, &stream_id, from_version)).await
     }
 
-    async fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.run(move |connection| read_all(connection, from_position, limit)).await
+    async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
+        let query = query.clone();
+        self.run(move |connection| read_all(connection, &query)).await
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
@@ -483,10 +521,18 @@ impl EventStore for SqliteStore {
 
     async fn fold_stream<T, F>(&self, stream_id: &str, from_version: u64, init: T, visit: F) -> Result<T, StoreError>
     where
-        T: Send + 'static,
-        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send + 'static,
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
-        let stream_id = stream_id.to_owned();
-        self.run(move |connection| fold_stream(connection, &stream_id, from_version, init, visit)).await
+        self.run_here(|connection| fold_stream(connection, stream_id, from_version, init, visit))
+    }
+
+    async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+        F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
+    {
+        self.run_here(|connection| fold_all(connection, query, init, visit))
     }
 }

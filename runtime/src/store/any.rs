@@ -1,0 +1,167 @@
+//! One store type for every backend, chosen at run time from a URL (`memory:`, `sqlite:events.db`).
+
+use super::memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+use super::sqlite::SqliteStore;
+use super::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery};
+use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
+
+/// An event store of any backend this build has, opened from a URL.
+///
+/// | URL | store |
+/// | --- | --- |
+/// | `memory:` | a fresh [`MemoryStore`] |
+/// | `sqlite:PATH` (or `sqlite://PATH`) | [`SqliteStore::open`] on the file at `PATH`, created if missing |
+/// | `sqlite::memory:` | [`SqliteStore::open_in_memory`] |
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use factum::store::{AnyStore, LogQuery};
+/// use factum::{EventStore, ExpectedVersion, NewEvent};
+///
+/// let store = AnyStore::open("memory:")?;
+/// store.append("Order-1", ExpectedVersion::NoStream, vec![NewEvent::new("OrderCreated", 1, "{}")]).await?;
+/// assert_eq!(store.read_all(&LogQuery::all()).await?.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AnyStore {
+    /// A store in memory.
+    Memory(MemoryStore),
+    /// An SQLite store.
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqliteStore),
+}
+
+/// A store URL that could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreUrlError {
+    /// The URL has no scheme (`memory:`, `sqlite:`).
+    #[error("`{url}` is not a store URL: expected `memory:`, `sqlite:PATH` or `sqlite::memory:`")]
+    NoScheme {
+        /// The URL given.
+        url: String,
+    },
+    /// No backend of this build has the URL's scheme.
+    #[error("unknown store scheme `{scheme}` in `{url}`: this build knows {known}")]
+    UnknownScheme {
+        /// The scheme found.
+        scheme: String,
+        /// The URL given.
+        url: String,
+        /// The schemes this build knows, e.g. `` `memory:`, `sqlite:` ``.
+        known: &'static str,
+    },
+    /// A `memory:` URL with something after the colon.
+    #[error("`{url}`: a memory store takes nothing after `memory:`")]
+    MemoryWithPath {
+        /// The URL given.
+        url: String,
+    },
+    /// An `sqlite:` URL without a file.
+    #[error("`{url}` names no database file: write `sqlite:PATH` or `sqlite::memory:`")]
+    MissingPath {
+        /// The URL given.
+        url: String,
+    },
+    /// The backend failed to open the store.
+    #[error("cannot open the store `{url}`: {source}")]
+    Open {
+        /// The URL given.
+        url: String,
+        /// What the backend said.
+        #[source]
+        source: StoreError,
+    },
+}
+
+#[cfg(feature = "sqlite")]
+const KNOWN: &str = "`memory:` and `sqlite:`";
+#[cfg(not(feature = "sqlite"))]
+const KNOWN: &str = "`memory:` (`sqlite:` needs the `sqlite` feature)";
+
+impl AnyStore {
+    /// Opens the store a URL names (see the table above).
+    pub fn open(url: &str) -> Result<Self, StoreUrlError> {
+        let Some((scheme, rest)) = url.split_once(':') else {
+            return Err(StoreUrlError::NoScheme { url: url.to_owned() });
+        };
+        match scheme {
+            "memory" if rest.is_empty() => Ok(AnyStore::Memory(MemoryStore::new())),
+            "memory" => Err(StoreUrlError::MemoryWithPath { url: url.to_owned() }),
+            #[cfg(feature = "sqlite")]
+            "sqlite" => {
+                let path = rest.strip_prefix("//").unwrap_or(rest);
+                let opened = match path {
+                    "" => return Err(StoreUrlError::MissingPath { url: url.to_owned() }),
+                    ":memory:" => SqliteStore::open_in_memory(),
+                    path => SqliteStore::open(path),
+                };
+                opened.map(AnyStore::Sqlite).map_err(|source| StoreUrlError::Open { url: url.to_owned(), source })
+            }
+            _ => Err(StoreUrlError::UnknownScheme { scheme: scheme.to_owned(), url: url.to_owned(), known: KNOWN }),
+        }
+    }
+}
+
+impl std::str::FromStr for AnyStore {
+    type Err = StoreUrlError;
+
+    fn from_str(url: &str) -> Result<Self, StoreUrlError> {
+        AnyStore::open(url)
+    }
+}
+
+/// Runs the same expression on whichever store `self` is.
+macro_rules! dispatch {
+    ($self:expr, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Memory($store) => $call,
+            #[cfg(feature = "sqlite")]
+            AnyStore::Sqlite($store) => $call,
+        }
+    };
+}
+
+impl EventStore for AnyStore {
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        dispatch!(self, store => store.append(stream_id, expected, events).await)
+    }
+
+    async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
+        dispatch!(self, store => store.read_stream(stream_id, from_version).await)
+    }
+
+    async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
+        dispatch!(self, store => store.read_all(query).await)
+    }
+
+    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        dispatch!(self, store => store.stream_version(stream_id).await)
+    }
+
+    async fn fold_stream<T, F>(&self, stream_id: &str, from_version: u64, init: T, visit: F) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+    {
+        dispatch!(self, store => store.fold_stream(stream_id, from_version, init, visit).await)
+    }
+
+    async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+        F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
+    {
+        dispatch!(self, store => store.fold_all(query, init, visit).await)
+    }
+}

@@ -1,0 +1,76 @@
+//! Choosing a store at run time from a URL: each scheme opens its backend, the suite passes through the one type,
+//! and a URL that names no store is a clear error.
+
+use factum::store::{AnyStore, LogQuery, StoreUrlError};
+use factum::{EventStore, ExpectedVersion, NewEvent};
+
+mod memory {
+    factum_testkit::store_conformance_tests!(|| async { factum::store::AnyStore::open("memory:").unwrap() });
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite_in_memory {
+    factum_testkit::store_conformance_tests!(|| async { factum::store::AnyStore::open("sqlite::memory:").unwrap() });
+}
+
+/// Opens `url` and says which backend it is, or the error's message.
+fn check(url: &str, expected: &str) {
+    let opened = match AnyStore::open(url) {
+        Ok(AnyStore::Memory(_)) => "memory".to_owned(),
+        #[cfg(feature = "sqlite")]
+        Ok(AnyStore::Sqlite(_)) => "sqlite".to_owned(),
+        Ok(other) => format!("another store: {other:?}"),
+        Err(error) => error.to_string(),
+    };
+    assert_eq!(opened, expected, "{url}");
+}
+
+#[test]
+fn urls_open_their_backend_or_say_what_is_wrong() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("events.db");
+    let missing_folder = directory.path().join("missing").join("events.db");
+    let cases: Vec<(String, String)> = vec![
+        ("memory:".into(), "memory".into()),
+        (format!("sqlite:{}", file.display()), "sqlite".into()),
+        (format!("sqlite://{}", file.display()), "sqlite".into()),
+        ("sqlite::memory:".into(), "sqlite".into()),
+        (
+            "events.db".into(),
+            "`events.db` is not a store URL: expected `memory:`, `sqlite:PATH` or `sqlite::memory:`".into(),
+        ),
+        ("memory:now".into(), "`memory:now`: a memory store takes nothing after `memory:`".into()),
+        ("sqlite:".into(), "`sqlite:` names no database file: write `sqlite:PATH` or `sqlite::memory:`".into()),
+        ("sqlite://".into(), "`sqlite://` names no database file: write `sqlite:PATH` or `sqlite::memory:`".into()),
+        (
+            "postgres://localhost/events".into(),
+            "unknown store scheme `postgres` in `postgres://localhost/events`: this build knows `memory:` and `sqlite:`"
+                .into(),
+        ),
+        (
+            format!("sqlite:{}", missing_folder.display()),
+            format!(
+                "cannot open the store `sqlite:{0}`: event store backend failed: cannot open the SQLite event store \
+                 `{0}`: unable to open database file: {0}",
+                missing_folder.display()
+            ),
+        ),
+    ];
+    for (url, expected) in cases {
+        check(&url, &expected);
+    }
+}
+
+#[test]
+fn a_sqlite_url_opens_the_same_file_each_time() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", directory.path().join("events.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    runtime.block_on(async {
+        let first = AnyStore::open(&url).unwrap();
+        first.append("A", ExpectedVersion::NoStream, vec![NewEvent::new("Created", 1, "{}")]).await.unwrap();
+        let second: AnyStore = url.parse().unwrap();
+        assert_eq!(second.read_all(&LogQuery::all()).await.unwrap().len(), 1);
+    });
+    assert!(matches!(AnyStore::open("nope"), Err(StoreUrlError::NoScheme { .. })));
+}

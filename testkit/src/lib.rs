@@ -1,0 +1,6 @@
+//! Factum's test kit for event stores: the conformance suite every [`factum::EventStore`] passes.
+//!
+//! A backend's tests depend on this crate as a dev-dependency and run the suite with
+//! [`store_conformance_tests!`]; see [`conformance`]. Nothing here is a production dependency.
+
+pub mod conformance;
