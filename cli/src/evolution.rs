@@ -10,7 +10,7 @@ use std::{
 use factum_codegen::{
     evolution::{self, EvolutionError, Finding},
     fs,
-    model::Schema,
+    ir::Schema,
 };
 
 /// `factum lock SCHEMA`: writes (or updates) `SCHEMA.lock`, saying what it wrote.
@@ -84,7 +84,7 @@ fn breaking(findings: &[Finding]) -> usize {
 
 /// `5 events, 7 versions`.
 fn lock_summary(schema: &Schema) -> String {
-    format!("{}, {}", plural(schema.event_names().len(), "event"), plural(schema.events.len(), "version"))
+    format!("{}, {}", plural(schema.events.len(), "event"), plural(schema.version_count(), "version"))
 }
 
 fn plural(count: usize, noun: &str) -> String {

@@ -9,7 +9,7 @@ use std::{
 mod evolution;
 
 use clap::{Parser, Subcommand};
-use factum_codegen::{fs, model::Schema, Options, SchemaErrors};
+use factum_codegen::{fs, ir::Schema, Options, SchemaErrors};
 
 /// Factum's schema compiler.
 #[derive(Debug, Parser)]
@@ -188,7 +188,7 @@ fn summary(schema: &Schema) -> String {
     let commands: usize = schema.aggregates.iter().map(|aggregate| aggregate.commands.len()).sum();
     let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
     [
-        count(schema.event_names().len(), "event"),
+        count(schema.events.len(), "event"),
         count(schema.aggregates.len(), "aggregate"),
         count(commands, "command"),
         count(schema.projections.len(), "projection"),

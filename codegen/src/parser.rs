@@ -28,8 +28,17 @@ const DECLARATION_KEYWORDS: [&str; 7] = ["type", "enum", "event", "aggregate", "
 
 /// Parses a schema source into the model, or returns its syntax errors (all of them, where the parser can recover).
 pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
+    match parse_lowered(source) {
+        (Some(schema), diagnostics) if diagnostics.is_empty() => Ok(schema),
+        (_, diagnostics) => Err(diagnostics),
+    }
+}
+
+/// Parses a schema source: the model whenever the grammar accepted the whole text (what lowering could not read is
+/// kept as a placeholder, so that the checks still run), and every problem found.
+pub(crate) fn parse_lowered(source: &str) -> (Option<Schema>, Vec<Diagnostic>) {
     if let Some(too_deep) = check_nesting(source) {
-        return Err(vec![too_deep]);
+        return (None, vec![too_deep]);
     }
     let mut diagnostics = Vec::new();
     let mut schema = None;
@@ -57,10 +66,7 @@ pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
             }
         }
     }
-    match schema {
-        Some(schema) if diagnostics.is_empty() => Ok(schema),
-        _ => Err(diagnostics),
-    }
+    (schema, diagnostics)
 }
 
 /// The start of the first declaration keyword at or after byte `from` that begins a line (after indentation) and is
