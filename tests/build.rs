@@ -9,5 +9,6 @@ fn main() -> Result<(), factum_codegen::BuildError> {
         "schemas/generated/sample_1.factum",
         "schemas/generated/sample_2.factum",
         "schemas/generated/sample_3.factum",
+        "schemas/keywords.factum",
     ])
 }

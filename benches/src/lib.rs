@@ -9,4 +9,5 @@
 pub mod fixtures;
 pub mod raw;
 pub mod report;
+pub mod schemas;
 pub mod value_upcaster;

@@ -10,7 +10,7 @@ use std::{
 use factum_codegen::{
     evolution::{self, EvolutionError, Finding, Snapshot},
     fs,
-    model::Schema,
+    ir::Schema,
 };
 
 use crate::{plural, Tally};
@@ -131,5 +131,5 @@ pub(crate) fn check_file(file: &Path, against: Option<&Path>) -> Tally {
 
 /// `5 events, 7 versions`.
 fn lock_summary(schema: &Schema) -> String {
-    format!("{}, {}", plural(schema.event_names().len(), "event"), plural(schema.events.len(), "version"))
+    format!("{}, {}", plural(schema.events.len(), "event"), plural(schema.version_count(), "version"))
 }

@@ -9,7 +9,7 @@ use std::{
 mod evolution;
 
 use clap::{Parser, Subcommand};
-use factum_codegen::{fs, model::Schema, Options, SchemaErrors, Severity};
+use factum_codegen::{fs, ir::Schema, Options, SchemaErrors, Severity};
 
 /// Factum's schema compiler.
 #[derive(Debug, Parser)]
@@ -242,7 +242,7 @@ fn report(diagnostics: &Option<SchemaErrors>) {
 fn summary(schema: &Schema) -> String {
     let commands: usize = schema.aggregates.iter().map(|aggregate| aggregate.commands.len()).sum();
     [
-        plural(schema.event_names().len(), "event"),
+        plural(schema.events.len(), "event"),
         plural(schema.aggregates.len(), "aggregate"),
         plural(commands, "command"),
         plural(schema.projections.len(), "projection"),

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{diagnostics::SchemaErrors, emit, evolution, fs, model::Schema};
+use crate::{diagnostics::SchemaErrors, emit, evolution, fs, ir::Schema};
 
 /// Compiles each schema into `$OUT_DIR/factum/<stem>.rs`, with the default [`Config`].
 ///

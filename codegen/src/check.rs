@@ -1,11 +1,14 @@
-//! Semantic checks: everything the grammar cannot see, reported all at once as diagnostics.
+//! Semantic checks: everything the grammar cannot see, reported all at once as diagnostics; then, for a schema without
+//! errors, the lowering into the checked model ([`crate::ir`]), which is all that later stages read.
 //!
 //! Each rule is one `check_*` function with the rule stated above it; each area's module lists its rules in a
-//! `CHECKS` group, and [`check`] runs every group. A check never stops at its first finding, and rules are written so
-//! that one mistake is reported once (an unknown type is not also a bad map key). The codes, by area:
+//! `CHECKS` group, and [`check`] runs every group over an index of the schema built once (so that no rule scans the
+//! schema per name it looks up). A check never stops at its first finding, and rules are written so that one mistake
+//! is reported once (an unknown type is not also a bad map key). The codes, by area:
 //!
-//! - names (`naming.rs`): `factum::duplicate-name`, `factum::reserved-name`, `factum::naming-convention`,
-//!   `factum::rust-keyword`, `factum::generated-name-collision`, `factum::method-name-collision`;
+//! - names (`naming.rs`): `factum::duplicate-name`, `factum::reserved-name` (also for the names Rust refuses even as
+//!   raw identifiers), `factum::naming-convention`, `factum::generated-name-collision`,
+//!   `factum::method-name-collision`;
 //! - members (`members.rs`): `factum::duplicate-field`, `factum::duplicate-variant`, `factum::empty-enum`,
 //!   `factum::empty-aggregate`, `factum::empty-projection`;
 //! - types (`types.rs`): `factum::unknown-type`, `factum::nested-option`, `factum::invalid-map-key`,
@@ -18,137 +21,74 @@
 //! - aliases (`aliases.rs`): `factum::unknown-event`, `factum::alias-shadows-event`, `factum::duplicate-alias`.
 //!
 //! The checks on upcasts need only names and version numbers. Whether a declarative step fits the fields and types
-//! of the two versions it connects is checked by a group of its own, `crate::evolution::steps`:
+//! of the two versions it connects is checked by a group of its own, `steps.rs`:
 //! `factum::field-added-without-default`, `factum::field-renamed-without-step`, `factum::field-removed-without-drop`,
 //! `factum::field-type-changed`, `factum::option-narrowed`, `factum::list-scalar-changed`,
 //! `factum::unknown-upcast-field`, `factum::conflicting-upcast-step`, `factum::default-for-existing-field` and
 //! `factum::invalid-default`.
 //!
 //! The parser reports `factum::syntax`, `factum::invalid-version`, `factum::invalid-literal`, `factum::missing-id`,
-//! `factum::duplicate-member` and `factum::misplaced-doc` itself.
+//! `factum::duplicate-member` and `factum::misplaced-doc` itself; except after a syntax error, it keeps a placeholder
+//! for what it could not read, and these checks run as well. `factum::internal` would mean the checked model could not
+//! be built from a schema the checks accepted: a bug, never a panic.
 
 mod aliases;
 mod events;
 mod members;
 mod naming;
+mod steps;
 mod types;
 mod upcasts;
 
-pub(crate) use types::has_default;
-
 use crate::{
     diagnostics::Diagnostic,
-    model::{Field, Ident, Schema, TypeKind, TypeRef},
+    index::Index,
+    ir,
+    model::{Field, Schema, TypeKind, TypeRef},
 };
 
-/// One rule: it inspects the schema and pushes a diagnostic for each place that breaks it.
-pub(crate) type Check = fn(&Schema, &mut Vec<Diagnostic>);
+/// One rule: it inspects the indexed schema and pushes a diagnostic for each place that breaks it.
+pub(crate) type Check = fn(&Index<'_>, &mut Vec<Diagnostic>);
 
 /// Every rule, group by group; a new area of rules is one more line here.
-const GROUPS: &[&[Check]] = &[
-    naming::CHECKS,
-    members::CHECKS,
-    types::CHECKS,
-    events::CHECKS,
-    upcasts::CHECKS,
-    aliases::CHECKS,
-    crate::evolution::steps::CHECKS,
-];
+const GROUPS: &[&[Check]] =
+    &[naming::CHECKS, members::CHECKS, types::CHECKS, events::CHECKS, upcasts::CHECKS, aliases::CHECKS, steps::CHECKS];
 
-/// Every problem in `schema`, errors and warnings, grouped by rule.
-pub fn check(schema: &Schema) -> Vec<Diagnostic> {
+/// Checks `schema` and lowers it into the checked model: the model and the warnings when there is no error, or every
+/// diagnostic (errors and warnings, ordered by where they point) when there is one.
+pub fn check(schema: &Schema) -> Result<(ir::Schema, Vec<Diagnostic>), Vec<Diagnostic>> {
+    check_after(schema, Vec::new())
+}
+
+/// [`check`] for a schema whose lowering already found `earlier` problems (the parser keeps a placeholder for what it
+/// could not read, so that every check still runs): all of them are reported together.
+pub(crate) fn check_after(
+    schema: &Schema,
+    earlier: Vec<Diagnostic>,
+) -> Result<(ir::Schema, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let index = Index::new(schema);
+    let mut diagnostics = earlier;
+    diagnostics.extend(run_checks(&index));
+    diagnostics.sort_by_key(|diagnostic| diagnostic.span().start);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    match ir::lower(&index) {
+        Ok(checked) => Ok((checked, diagnostics)),
+        Err(internal) => {
+            diagnostics.extend(internal);
+            Err(diagnostics)
+        }
+    }
+}
+
+/// Every problem in the indexed schema, errors and warnings, rule by rule.
+fn run_checks(index: &Index<'_>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for check in GROUPS.iter().flat_map(|group| group.iter()) {
-        check(schema, &mut diagnostics);
+        check(index, &mut diagnostics);
     }
     diagnostics
-}
-
-/// What a name used as a type refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NamedKind {
-    /// A declared `type` (a record).
-    Type,
-    /// A declared `enum`.
-    Enum,
-}
-
-/// Whether `name` (from a [`TypeKind::Named`]) is a declared `type` or `enum`; `None` when it is neither, which
-/// cannot happen in a schema the checks accepted.
-pub fn resolve_named(schema: &Schema, name: &str) -> Option<NamedKind> {
-    if schema.type_def(name).is_some() {
-        Some(NamedKind::Type)
-    } else if schema.enum_def(name).is_some() {
-        Some(NamedKind::Enum)
-    } else {
-        None
-    }
-}
-
-/// The kinds of top-level names: the generator makes each a Rust item, so they share one namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DeclKind {
-    Type,
-    Enum,
-    Event,
-    Aggregate,
-    Command,
-    Projection,
-}
-
-impl DeclKind {
-    /// `type`, `enum`, ...
-    fn word(self) -> &'static str {
-        match self {
-            DeclKind::Type => "type",
-            DeclKind::Enum => "enum",
-            DeclKind::Event => "event",
-            DeclKind::Aggregate => "aggregate",
-            DeclKind::Command => "command",
-            DeclKind::Projection => "projection",
-        }
-    }
-
-    /// `a type`, `an enum`, ...
-    fn with_article(self) -> String {
-        let article = match self {
-            DeclKind::Enum | DeclKind::Event | DeclKind::Aggregate => "an",
-            DeclKind::Type | DeclKind::Command | DeclKind::Projection => "a",
-        };
-        format!("{article} {}", self.word())
-    }
-}
-
-/// A top-level name and what declared it.
-#[derive(Debug, Clone, Copy)]
-struct Declared<'a> {
-    kind: DeclKind,
-    ident: &'a Ident,
-}
-
-/// Every top-level name in source order; an event with several versions counts once, at its first declaration.
-fn declarations(schema: &Schema) -> Vec<Declared<'_>> {
-    let mut declared = Vec::new();
-    let mut push = |kind, ident| declared.push(Declared { kind, ident });
-    schema.types.iter().for_each(|def| push(DeclKind::Type, &def.name));
-    schema.enums.iter().for_each(|def| push(DeclKind::Enum, &def.name));
-    for (index, def) in schema.events.iter().enumerate() {
-        if !schema.events[..index].iter().any(|earlier| earlier.name.name == def.name.name) {
-            push(DeclKind::Event, &def.name);
-        }
-    }
-    for aggregate in &schema.aggregates {
-        push(DeclKind::Aggregate, &aggregate.name);
-        aggregate.commands.iter().for_each(|command| push(DeclKind::Command, &command.name));
-    }
-    schema.projections.iter().for_each(|def| push(DeclKind::Projection, &def.name));
-    declared.sort_by_key(|declared| declared.ident.span.start);
-    declared
-}
-
-/// What a top-level name is, when something declares it.
-fn kind_of(schema: &Schema, name: &str) -> Option<DeclKind> {
-    declarations(schema).into_iter().find(|declared| declared.ident.name == name).map(|declared| declared.kind)
 }
 
 /// A list of fields, with a description of whose they are: "type `LineItem`", "the state of aggregate `Order`".
@@ -198,7 +138,7 @@ fn walk_type<'a>(ty: &'a TypeRef, visit: &mut impl FnMut(&'a TypeRef)) {
 }
 
 /// A type as the schema language spells it: `[LineItem]`, `Map<String, u64>`, `String?`.
-fn type_text(ty: &TypeRef) -> String {
+pub(crate) fn type_text(ty: &TypeRef) -> String {
     match &ty.kind {
         TypeKind::Builtin(builtin) => builtin.keyword().to_owned(),
         TypeKind::Named(name) => name.clone(),
@@ -232,14 +172,7 @@ pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = 
         .map(|(_, candidate)| candidate)
 }
 
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [only] => only.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
+use crate::types::and_list;
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{Builtin, EventDef, Schema, TypeKind, TypeRef};
+use crate::{
+    ir::{Field, Schema, Type},
+    model::Builtin,
+};
 
 /// One event version's sample payload.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,53 +36,62 @@ impl Fixture {
     }
 }
 
-/// One sample payload for every declared version of every event, in declaration order.
+/// One sample payload for every version of every event of a checked schema: events in order of first declaration,
+/// each event's versions in increasing order.
 pub fn fixtures(schema: &Schema) -> Vec<Fixture> {
-    schema.events.iter().map(|def| fixture(schema, def)).collect()
+    schema
+        .events
+        .iter()
+        .flat_map(|event| {
+            event.versions.iter().map(|version| Fixture {
+                event: event.name.name.clone(),
+                version: version.version,
+                payload: payload(schema, &version.fields),
+            })
+        })
+        .collect()
 }
 
-fn fixture(schema: &Schema, def: &EventDef) -> Fixture {
-    let payload = Value::Object(
-        def.fields
-            .iter()
-            .map(|field| (field.name.name.clone(), sample(schema, &field.name.name, &field.ty, 0)))
-            .collect(),
-    );
-    let mut text = serde_json::to_string_pretty(&payload).expect("a JSON value always serializes");
+/// A payload with these fields, as pretty-printed JSON with a final newline.
+fn payload(schema: &Schema, fields: &[Field]) -> String {
+    let payload = object(schema, fields, 0);
+    // Serializing a `Value` cannot fail: its map keys are strings.
+    let mut text = serde_json::to_string_pretty(&payload).unwrap_or_default();
     text.push('\n');
-    Fixture { event: def.name.name.clone(), version: def.version, payload: text }
+    text
 }
 
 /// How deep samples of recursive types go before an option or a list is left empty.
 const MAX_DEPTH: usize = 8;
 
+fn object(schema: &Schema, fields: &[Field], depth: usize) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .map(|field| (field.name.name.clone(), sample(schema, &field.name.name, &field.ty, depth)))
+            .collect(),
+    )
+}
+
 /// A sample value of `ty` for a field called `field`, in the JSON form serde gives the generated Rust type.
-fn sample(schema: &Schema, field: &str, ty: &TypeRef, depth: usize) -> Value {
-    match &ty.kind {
-        TypeKind::Builtin(builtin) => builtin_sample(*builtin, field),
-        TypeKind::Option(inner) if depth < MAX_DEPTH => sample(schema, field, inner, depth + 1),
-        TypeKind::Option(_) => Value::Null,
-        TypeKind::List(item) if depth < MAX_DEPTH => json!([sample(schema, field, item, depth + 1)]),
-        TypeKind::List(_) => json!([]),
-        TypeKind::Map(key, value) => {
+fn sample(schema: &Schema, field: &str, ty: &Type, depth: usize) -> Value {
+    match ty {
+        Type::Builtin(builtin) => builtin_sample(*builtin, field),
+        Type::Option(inner) if depth < MAX_DEPTH => sample(schema, field, inner, depth + 1),
+        Type::Option(_) => Value::Null,
+        Type::List(item) if depth < MAX_DEPTH => json!([sample(schema, field, item, depth + 1)]),
+        Type::List(_) => json!([]),
+        Type::Map(key, value) => {
             let mut map = Map::new();
             if depth < MAX_DEPTH {
                 map.insert(key_sample(schema, key), sample(schema, field, value, depth + 1));
             }
             Value::Object(map)
         }
-        TypeKind::Named(name) => {
-            if let Some(def) = schema.enum_def(name) {
-                return def.variants.first().map_or(Value::Null, |variant| json!(variant.name.name));
-            }
-            let Some(def) = schema.type_def(name) else { return Value::Null };
-            Value::Object(
-                def.fields
-                    .iter()
-                    .map(|field| (field.name.name.clone(), sample(schema, &field.name.name, &field.ty, depth + 1)))
-                    .collect(),
-            )
+        Type::Enum(id) => {
+            schema.enumeration(*id).variants.first().map_or(Value::Null, |variant| json!(variant.name.name))
         }
+        Type::Record(id) => object(schema, &schema.record(*id).fields, depth + 1),
     }
 }
 
@@ -101,15 +113,16 @@ fn builtin_sample(builtin: Builtin, field: &str) -> Value {
 }
 
 /// A map key: JSON object keys are strings, so integers, ids and dates are spelled as serde spells them as keys.
-fn key_sample(schema: &Schema, key: &TypeRef) -> String {
-    match &key.kind {
-        TypeKind::Builtin(Builtin::String) => "key".to_owned(),
-        TypeKind::Builtin(Builtin::Uuid) => "00000000-0000-4000-8000-000000000002".to_owned(),
-        TypeKind::Builtin(Builtin::Date) => "2026-01-02".to_owned(),
-        TypeKind::Builtin(_) => "1".to_owned(),
-        TypeKind::Named(name) => schema
-            .enum_def(name)
-            .and_then(|def| def.variants.first())
+fn key_sample(schema: &Schema, key: &Type) -> String {
+    match key {
+        Type::Builtin(Builtin::String) => "key".to_owned(),
+        Type::Builtin(Builtin::Uuid) => "00000000-0000-4000-8000-000000000002".to_owned(),
+        Type::Builtin(Builtin::Date) => "2026-01-02".to_owned(),
+        Type::Builtin(_) => "1".to_owned(),
+        Type::Enum(id) => schema
+            .enumeration(*id)
+            .variants
+            .first()
             .map_or_else(|| "key".to_owned(), |variant| variant.name.name.clone()),
         _ => "key".to_owned(),
     }

@@ -1,9 +1,10 @@
 //! Factum's schema compiler: the `.factum` grammar and parser, the semantic checks, diagnostics, the
-//! front-end-agnostic [`model`], the Rust emitter and the `build.rs` API.
+//! front-end-agnostic [`model`], the checked model [`ir`], the Rust emitter and the `build.rs` API.
 //!
-//! The pipeline is `parse` (text to [`model::Schema`]) → [`check`] (every problem at once) → [`generate`] (tokens) →
-//! [`format()`] (prettyplease). [`compile_schemas`] and [`Config`] wrap it for `build.rs`; the `factum::schema!` macro
-//! and the `factum` CLI call the same functions. All file-system access lives in [`fs`].
+//! The pipeline is `parse` (text to [`model::Schema`]) → [`check()`] (every problem at once, or the checked
+//! [`ir::Schema`]) → [`generate`] (tokens) → [`format()`] (prettyplease). [`compile_schemas`] and [`Config`] wrap it
+//! for `build.rs`; the `factum::schema!` macro and the `factum` CLI call the same functions. All file-system access
+//! lives in [`fs`].
 //!
 //! The default feature `render` brings what shows results to people: diagnostics rendered graphically by miette,
 //! generated code formatted by prettyplease, and the build.rs API, which does both. The proc macro turns it off.
@@ -14,9 +15,12 @@ mod emit;
 pub mod evolution;
 pub mod fixtures;
 pub mod fs;
+mod index;
+pub mod ir;
 pub mod model;
 pub mod names;
 mod parser;
+pub mod types;
 
 #[cfg(feature = "render")]
 mod build;
@@ -24,6 +28,7 @@ mod macro_support;
 
 #[cfg(feature = "render")]
 pub use build::{compile_schemas, BuildError, Config};
+pub use check::check;
 pub use diagnostics::{Diagnostic, SchemaErrors, Severity};
 #[cfg(feature = "render")]
 pub use emit::format;
@@ -31,21 +36,17 @@ pub use emit::{generate, Options};
 pub use macro_support::expand_schema_macro;
 pub use parser::parse;
 
-/// Parses and checks one schema source: the schema when it has no errors (warnings are returned beside it), or
-/// every diagnostic at once.
-pub fn compile_source(name: &str, source: &str) -> Result<(model::Schema, Vec<Diagnostic>), SchemaErrors> {
+/// Parses and checks one schema source: the checked model when it has no errors (warnings are returned beside it),
+/// or every diagnostic at once: those the parser found while lowering the text, and every check's.
+pub fn compile_source(name: &str, source: &str) -> Result<(ir::Schema, Vec<Diagnostic>), SchemaErrors> {
     let errors = |diagnostics| SchemaErrors {
         name: name.to_owned(),
         source: std::sync::Arc::new(source.to_owned()),
         diagnostics,
     };
-    let schema = parse(source).map_err(errors)?;
-    let mut diagnostics = check::check(&schema);
-    diagnostics.sort_by_key(|diagnostic| diagnostic.span().start);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(errors(diagnostics));
-    }
-    Ok((schema, diagnostics))
+    let (schema, lowering) = parser::parse_lowered(source);
+    let Some(schema) = schema else { return Err(errors(lowering)) };
+    check::check_after(&schema, lowering).map_err(errors)
 }
 
 /// Compiles one schema source to formatted Rust.

@@ -2,8 +2,9 @@
 //! the checks inspect, and what the emitters read.
 //!
 //! The model keeps declarations in source order and names as written; nothing here is resolved or validated. Every
-//! name carries the [`Span`] it came from, so that a check can point at it. Once [`crate::check`] accepts a model,
-//! the emitters may assume every reference resolves and every name is unique.
+//! name carries the [`Span`] it came from, so that a check can point at it. A front end keeps what it could not read
+//! as a placeholder rather than dropping it, so that the checks report everything at once. [`crate::check()`] turns a
+//! model without errors into the checked model, [`crate::ir::Schema`], which is all the later stages read.
 
 use serde::Serialize;
 
@@ -99,7 +100,7 @@ pub struct EventDef {
     pub docs: Docs,
     /// The event's name, which is also its stored name.
     pub name: Ident,
-    /// The version tag (`v3` is 3).
+    /// The version tag (`v3` is 3); 0 when the front end could not read it (and reported why).
     pub version: u32,
     /// Where the version tag was written.
     pub version_span: Span,
@@ -226,15 +227,9 @@ pub struct AggregateDef {
 impl AggregateDef {
     /// The aggregate's events: the union of what its commands emit, in order of first mention.
     pub fn events(&self) -> Vec<&Ident> {
-        let mut events: Vec<&Ident> = Vec::new();
-        for command in &self.commands {
-            for event in command.emits.events() {
-                if !events.iter().any(|seen| seen.name == event.name) {
-                    events.push(event);
-                }
-            }
-        }
-        events
+        let mut seen = std::collections::HashSet::new();
+        let emitted = self.commands.iter().flat_map(|command| command.emits.events());
+        emitted.filter(|event| seen.insert(event.name.as_str())).collect()
     }
 }
 
@@ -309,11 +304,11 @@ pub struct UpcastDef {
     pub docs: Docs,
     /// The event whose versions the step connects.
     pub event: Ident,
-    /// The older version.
+    /// The older version (0 when the front end could not read it).
     pub from: u32,
     /// Where the older version was written.
     pub from_span: Span,
-    /// The newer version (the checks require `from + 1`).
+    /// The newer version (the checks require `from + 1`; 0 when the front end could not read it).
     pub to: u32,
     /// Where the newer version was written.
     pub to_span: Span,
@@ -395,52 +390,4 @@ pub struct AliasDef {
     pub old: Ident,
     /// The declared event it now reads as.
     pub new: Ident,
-}
-
-impl Schema {
-    /// The upcasting step from `version` of event `name` to the next version, if one is declared.
-    pub fn upcast_from(&self, name: &str, version: u32) -> Option<&UpcastDef> {
-        self.upcasts.iter().find(|step| step.event.name == name && step.from == version)
-    }
-
-    /// Every old stored name that reads as the event `name`.
-    pub fn aliases_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Ident> + 'a {
-        self.aliases.iter().filter(move |alias| alias.new.name == name).map(|alias| &alias.old)
-    }
-
-    /// The event version named `version` of the event `name`, if declared.
-    pub fn event_version(&self, name: &str, version: u32) -> Option<&EventDef> {
-        self.events.iter().find(|def| def.name.name == name && def.version == version)
-    }
-
-    /// The record type named `name`, if one is declared.
-    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
-        self.types.iter().find(|def| def.name.name == name)
-    }
-
-    /// The enum named `name`, if one is declared.
-    pub fn enum_def(&self, name: &str) -> Option<&EnumDef> {
-        self.enums.iter().find(|def| def.name.name == name)
-    }
-
-    /// Every declared version of the event named `name`, in declaration order.
-    pub fn event_versions<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a EventDef> + 'a {
-        self.events.iter().filter(move |def| def.name.name == name)
-    }
-
-    /// The latest (highest) declared version of the event named `name`.
-    pub fn latest_event(&self, name: &str) -> Option<&EventDef> {
-        self.events.iter().filter(|def| def.name.name == name).max_by_key(|def| def.version)
-    }
-
-    /// The distinct event names, in order of first declaration.
-    pub fn event_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
-        for def in &self.events {
-            if !names.contains(&def.name.name.as_str()) {
-                names.push(&def.name.name);
-            }
-        }
-        names
-    }
 }

@@ -21,6 +21,15 @@ const DECLARATION_KEYWORDS: [&str; 7] = ["type", "enum", "event", "aggregate", "
 
 /// Parses a schema source into the model, or returns its syntax errors (all of them, where the parser can recover).
 pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
+    match parse_lowered(source) {
+        (Some(schema), diagnostics) if diagnostics.is_empty() => Ok(schema),
+        (_, diagnostics) => Err(diagnostics),
+    }
+}
+
+/// Parses a schema source: the model whenever the grammar accepted the whole text (what lowering could not read is
+/// kept as a placeholder, so that the checks still run), and every problem found.
+pub(crate) fn parse_lowered(source: &str) -> (Option<Schema>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut schema = None;
     let mut offset = 0;
@@ -53,10 +62,7 @@ pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
             }
         }
     }
-    match schema {
-        Some(schema) if diagnostics.is_empty() => Ok(schema),
-        _ => Err(diagnostics),
-    }
+    (schema, diagnostics)
 }
 
 /// Where a parse resumed at the declaration starting at `offset` stops: at the next line that starts a declaration,

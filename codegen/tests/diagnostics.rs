@@ -2,6 +2,10 @@
 //! Its snapshot holds everything a user could see of it: the diagnostics as JSON (with line and column), the plain
 //! one-line rendering, and miette's graphical rendering without colours.
 //!
+//! Each file opens with the codes it must produce, `// expect: factum::unknown-type, factum::missing-id` (every
+//! distinct code, errors and warnings, in any order): the harness checks them before the snapshot, so a case cannot
+//! silently stop testing what it is named after.
+//!
 //! To add a case, add a `.factum` file. To update the snapshots after an intended change, run
 //! `INSTA_UPDATE=always cargo test -p factum-codegen --test diagnostics` (or `cargo insta review` where cargo-insta
 //! is installed), then read every changed `tests/snapshots/diagnostics__*.snap`: the messages are the product.
@@ -53,7 +57,23 @@ impl<'a> JsonDiagnostic<'a> {
     }
 }
 
-/// Compiles `source` and renders every diagnostic the three ways users meet them.
+/// The codes a case declares in its `// expect:` lines, sorted.
+fn expected_codes(name: &str, source: &str) -> Vec<String> {
+    let mut codes: Vec<String> = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("// expect:"))
+        .flat_map(|list| list.split(','))
+        .map(|code| code.trim().to_owned())
+        .filter(|code| !code.is_empty())
+        .collect();
+    assert!(!codes.is_empty(), "`{name}` does not say which codes it expects: open it with `// expect: factum::...`");
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Compiles `source`, checks that it produces exactly the codes it expects, and renders every diagnostic the three
+/// ways users meet them.
 fn render(name: &str, source: &str) -> String {
     let errors = match compile_source(name, source) {
         Err(errors) => errors,
@@ -62,6 +82,10 @@ fn render(name: &str, source: &str) -> String {
         }
     };
     assert!(!errors.diagnostics.is_empty(), "`{name}` is in the corpus of broken schemas but has no diagnostics");
+    let mut codes: Vec<String> = errors.diagnostics.iter().map(|diagnostic| diagnostic.code.to_owned()).collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes, expected_codes(name, source), "`{name}` produces other codes than it expects");
 
     let json: Vec<JsonDiagnostic<'_>> =
         errors.diagnostics.iter().map(|diagnostic| JsonDiagnostic::new(source, diagnostic)).collect();

@@ -43,3 +43,30 @@ fn runtime_path_can_point_at_a_re_export() {
     assert!(code.contains("impl ::platform::factum::Aggregate for Pinger"), "{code}");
     assert!(!code.contains(" ::factum::"), "a path escaped the configured runtime path:\n{code}");
 }
+
+/// Adding a version of an event renames nothing: every version keeps its own type, the plain name moves to the
+/// latest, and a custom step already written keeps its signature.
+#[test]
+fn adding_a_version_keeps_every_existing_name() {
+    let three =
+        "event Paid v1 { amount: u32 }\nevent Paid v2 { amount: u64 }\nevent Paid v3 { amount: u64, note: String }\n\
+                 upcast Paid v1 -> v2 {}\nupcast Paid v2 -> v3 custom\n\
+                 aggregate Till { id: Uuid\n command Pay { amount: u64 } emits Paid }\n";
+    let four =
+        format!("{three}event Paid v4 {{ amount: u64, note: String, tip: u64 }}\nupcast Paid v3 -> v4 {{ tip = 0 }}\n");
+    let check = |source: &str, latest: &str| {
+        let code = factum_codegen::generate_source("paid.factum", source, &factum_codegen::Options::default())
+            .unwrap_or_else(|errors| panic!("{}", errors.to_plain_string()));
+        for expected in [
+            "pub struct PaidV1 {",
+            "pub struct PaidV2 {",
+            "pub struct PaidV3 {",
+            "fn v2_to_v3(event: PaidV2) -> PaidV3;",
+        ] {
+            assert!(code.contains(expected), "`{expected}` is missing:\n{code}");
+        }
+        assert!(code.contains(&format!("pub type Paid = {latest};")), "`Paid` does not name {latest}:\n{code}");
+    };
+    check(three, "PaidV3");
+    check(&four, "PaidV4");
+}

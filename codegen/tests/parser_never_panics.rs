@@ -5,7 +5,7 @@
 //! These are property tests without snapshots; a failing case is printed by proptest (and saved under
 //! `proptest-regressions/`, which is worth committing with the fix).
 
-use factum_codegen::{check::check, parse, Diagnostic};
+use factum_codegen::{check, compile_source, parse, Diagnostic};
 use proptest::prelude::*;
 
 /// The example schema, the richest valid input there is.
@@ -41,13 +41,14 @@ const ALPHABET: &[char] = &[
     '/', 'é', '\r', '-', '=', '"', '\\', '.', 'u',
 ];
 
-/// Parses and, if that succeeds, checks `source`, asserting that every diagnostic points inside it.
+/// Parses and, if that succeeds, checks and lowers `source` into the checked model, asserting that every diagnostic
+/// points inside it.
 fn parse_and_check(source: &str) {
-    let diagnostics = match parse(source) {
-        Ok(schema) => check(&schema),
-        Err(diagnostics) => {
-            assert!(!diagnostics.is_empty(), "a parse error comes with at least one diagnostic");
-            diagnostics
+    let diagnostics = match compile_source("damaged.factum", source) {
+        Ok((_, warnings)) => warnings,
+        Err(errors) => {
+            assert!(!errors.diagnostics.is_empty(), "a failed compilation comes with at least one diagnostic");
+            errors.diagnostics
         }
     };
     for diagnostic in &diagnostics {
@@ -140,7 +141,8 @@ proptest! {
 fn the_evolving_example_is_valid() {
     match parse(EVOLVING) {
         Ok(schema) => {
-            let errors: Vec<Diagnostic> = check(&schema).into_iter().filter(Diagnostic::is_error).collect();
+            let errors: Vec<Diagnostic> =
+                check(&schema).err().unwrap_or_default().into_iter().filter(Diagnostic::is_error).collect();
             assert_eq!(errors, Vec::new());
         }
         Err(errors) => panic!("{errors:#?}"),

@@ -13,8 +13,8 @@ pub mod evolving {
 
 /// The custom step v2 → v3: a shipment without a parcel gets an empty one.
 impl ShipmentUpcasts for Shipment {
-    fn v2_to_v3(event: ShipmentV2) -> Shipment {
-        Shipment {
+    fn v2_to_v3(event: ShipmentV2) -> ShipmentV3 {
+        ShipmentV3 {
             carrier_name: event.carrier_name,
             parcel: event.parcel.unwrap_or(Parcel { weight: 0 }),
             priority: event.priority,

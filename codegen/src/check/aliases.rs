@@ -4,31 +4,30 @@
 use std::collections::HashMap;
 
 use super::{events::unknown_event, Check};
-use crate::{
-    diagnostics::Diagnostic,
-    model::{AliasDef, Schema},
-};
+use crate::{diagnostics::Diagnostic, index::Index, model::AliasDef};
 
 /// The rules on aliases.
 pub(super) const CHECKS: &[Check] =
     &[check_alias_events_exist, check_aliases_shadowing_events, check_duplicate_aliases];
 
 // The new name of an alias is a declared event.
-fn check_alias_events_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+fn check_alias_events_exist(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for alias in &schema.aliases {
-        if schema.event_versions(&alias.new.name).next().is_some() {
+        if index.is_event(&alias.new.name) {
             continue;
         }
         let message = format!("alias `{}` reads as unknown event `{}`", alias.old.name, alias.new.name);
-        diagnostics.push(unknown_event(schema, &alias.new, message, &[&alias.old.name]));
+        diagnostics.push(unknown_event(index, &alias.new, message, &[&alias.old.name]));
     }
 }
 
 // The old name of an alias is not the name of a declared event: events stored under it would read as two events.
-fn check_aliases_shadowing_events(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+fn check_aliases_shadowing_events(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for alias in &schema.aliases {
         let name = &alias.old.name;
-        let Some(event) = schema.event_versions(name).next() else { continue };
+        let Some(event) = index.event(name).and_then(|group| group.defs.first()) else { continue };
         let help = if alias.new.name == *name {
             "an event is always read under its own name: remove the alias".to_owned()
         } else {
@@ -51,7 +50,8 @@ fn check_aliases_shadowing_events(schema: &Schema, diagnostics: &mut Vec<Diagnos
 }
 
 // An old name is declared once: a stored name reads as one event.
-fn check_duplicate_aliases(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+fn check_duplicate_aliases(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     let mut first_by_name: HashMap<&str, &AliasDef> = HashMap::new();
     for alias in &schema.aliases {
         let name = alias.old.name.as_str();

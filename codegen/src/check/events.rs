@@ -1,12 +1,9 @@
 //! Checks on events: their versions, the events commands emit and projections handle, and events nothing uses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::{did_you_mean, kind_of, Check};
-use crate::{
-    diagnostics::Diagnostic,
-    model::{Ident, Schema},
-};
+use super::{did_you_mean, Check};
+use crate::{diagnostics::Diagnostic, index::Index, model::Ident};
 
 /// The rules on events.
 pub(super) const CHECKS: &[Check] = &[
@@ -20,15 +17,17 @@ pub(super) const CHECKS: &[Check] = &[
 ];
 
 // Each version of an event is declared once: the store tells payloads apart by name and version.
-pub(super) fn check_duplicate_versions(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_duplicate_versions(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     let mut first_by_version = HashMap::new();
-    for def in &schema.events {
+    for def in schema.events.iter().filter(|def| def.version != 0) {
         let key = (def.name.name.as_str(), def.version);
         let Some(first) = first_by_version.get(&key) else {
             first_by_version.insert(key, def.version_span);
             continue;
         };
-        let next_free = schema.event_versions(&def.name.name).map(|other| other.version).max().unwrap_or(def.version);
+        let next_free =
+            index.event(&def.name.name).and_then(|group| group.versions.last().copied()).unwrap_or(def.version);
         let mut diagnostic = Diagnostic::error(
             "factum::duplicate-event-version",
             format!("event `{}` declares `v{}` twice", def.name.name, def.version),
@@ -45,19 +44,22 @@ pub(super) fn check_duplicate_versions(schema: &Schema, diagnostics: &mut Vec<Di
 
 /// The diagnostic for a reference to an event that is not declared; the suggestion skips the events `listed` beside
 /// it, which the user evidently did not mean.
-pub(super) fn unknown_event(schema: &Schema, event: &Ident, message: String, listed: &[&String]) -> Diagnostic {
+pub(super) fn unknown_event(index: &Index<'_>, event: &Ident, message: String, listed: &[&String]) -> Diagnostic {
     let name = &event.name;
     let diagnostic =
         Diagnostic::error("factum::unknown-event", message, event.span, "no event of this name is declared");
-    let renamed_to = schema.aliases.iter().find(|alias| alias.old.name == *name).map(|alias| &alias.new.name);
-    let help = match (kind_of(schema, name), renamed_to) {
+    let renamed_to = index.alias_target(name).map(|new| &new.name);
+    let help = match (index.kind_of(name), renamed_to) {
         (Some(kind), _) => Some(format!("`{name}` is {}, not an event", kind.with_article())),
         (None, Some(new)) => {
             Some(format!("`{name}` is an old name of `{new}`; refer to the event by its current name"))
         }
         (None, None) => {
-            let candidates =
-                schema.event_names().into_iter().filter(|candidate| !listed.iter().any(|listed| listed == candidate));
+            let candidates = index
+                .events()
+                .iter()
+                .map(|group| group.name)
+                .filter(|candidate| !listed.iter().any(|listed| listed == candidate));
             did_you_mean(name, candidates).map(|close| format!("did you mean `{close}`?"))
         }
     };
@@ -68,19 +70,19 @@ pub(super) fn unknown_event(schema: &Schema, event: &Ident, message: String, lis
 }
 
 // Every event in an `emits` clause is declared.
-pub(super) fn check_emitted_events_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_emitted_events_exist(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for command in schema.aggregates.iter().flat_map(|aggregate| &aggregate.commands) {
-        let mut seen = Vec::new();
+        let mut seen = HashSet::new();
         for event in command.emits.events() {
             // A repeated event is reported as a repeat, not again as unknown.
-            if seen.contains(&&event.name) {
+            if !seen.insert(&event.name) {
                 continue;
             }
-            seen.push(&event.name);
-            if schema.event_versions(&event.name).next().is_none() {
+            if !index.is_event(&event.name) {
                 let message = format!("command `{}` emits unknown event `{}`", command.name.name, event.name);
                 let listed: Vec<&String> = command.emits.events().map(|listed| &listed.name).collect();
-                diagnostics.push(unknown_event(schema, event, message, &listed));
+                diagnostics.push(unknown_event(index, event, message, &listed));
             }
         }
     }
@@ -88,7 +90,8 @@ pub(super) fn check_emitted_events_exist(schema: &Schema, diagnostics: &mut Vec<
 
 // An event appears once in an `emits` clause: each slot is a field of the command's outcome, and an event listed
 // twice would be ambiguous in the aggregate's event enum and in the outcome enums.
-pub(super) fn check_emits_repeats(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_emits_repeats(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for command in schema.aggregates.iter().flat_map(|aggregate| &aggregate.commands) {
         let mut first_by_name = HashMap::new();
         for event in command.emits.events() {
@@ -111,26 +114,27 @@ pub(super) fn check_emits_repeats(schema: &Schema, diagnostics: &mut Vec<Diagnos
 }
 
 // Every event a projection handles is declared.
-pub(super) fn check_projection_events_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_projection_events_exist(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for projection in &schema.projections {
-        let mut seen = Vec::new();
+        let mut seen = HashSet::new();
         for event in &projection.events {
             // A repeated event is reported as a repeat, not again as unknown.
-            if seen.contains(&&event.name) {
+            if !seen.insert(&event.name) {
                 continue;
             }
-            seen.push(&event.name);
-            if schema.event_versions(&event.name).next().is_none() {
+            if !index.is_event(&event.name) {
                 let message = format!("projection `{}` handles unknown event `{}`", projection.name.name, event.name);
                 let listed: Vec<&String> = projection.events.iter().map(|listed| &listed.name).collect();
-                diagnostics.push(unknown_event(schema, event, message, &listed));
+                diagnostics.push(unknown_event(index, event, message, &listed));
             }
         }
     }
 }
 
 // A projection lists each event once: it has one handler method per event.
-pub(super) fn check_projection_repeats(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_projection_repeats(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for projection in &schema.projections {
         let mut first_by_name = HashMap::new();
         for event in &projection.events {
@@ -152,26 +156,15 @@ pub(super) fn check_projection_repeats(schema: &Schema, diagnostics: &mut Vec<Di
     }
 }
 
-/// Whether some command of some aggregate emits the event named `name`.
-fn is_emitted(schema: &Schema, name: &str) -> bool {
-    schema
-        .aggregates
-        .iter()
-        .flat_map(|aggregate| &aggregate.commands)
-        .any(|command| command.emits.events().any(|event| event.name == name))
-}
-
 // Warning: an event that no command emits and no projection handles is probably a leftover or a typo. Commands
 // emit and projections handle an event by name, which means its latest version; the older versions are used by the
 // upcasts that lead to it. So the warning is about a name, reported once, at its latest version.
-pub(super) fn check_unused_events(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for name in schema.event_names() {
-        let handled =
-            schema.projections.iter().any(|projection| projection.events.iter().any(|event| event.name == name));
-        if handled || is_emitted(schema, name) {
+pub(super) fn check_unused_events(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for name in index.events().iter().map(|group| group.name) {
+        if index.is_handled(name) || index.is_emitted(name) {
             continue;
         }
-        let Some(latest) = schema.latest_event(name) else { continue };
+        let Some(latest) = index.latest_event(name) else { continue };
         diagnostics.push(
             Diagnostic::warning(
                 "factum::unused-event",
@@ -188,14 +181,13 @@ pub(super) fn check_unused_events(schema: &Schema, diagnostics: &mut Vec<Diagnos
 
 // Warning: a projection handling a declared event that no command emits will never see it. (An undeclared event is
 // an error, reported by `check_projection_events_exist`.)
-pub(super) fn check_projection_events_are_emitted(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_projection_events_are_emitted(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for projection in &schema.projections {
-        let mut seen = Vec::new();
+        let mut seen = HashSet::new();
         for event in &projection.events {
-            let repeated = seen.contains(&&event.name);
-            seen.push(&event.name);
-            let declared = schema.event_versions(&event.name).next().is_some();
-            if repeated || !declared || is_emitted(schema, &event.name) {
+            let repeated = !seen.insert(&event.name);
+            if repeated || !index.is_event(&event.name) || index.is_emitted(&event.name) {
                 continue;
             }
             diagnostics.push(

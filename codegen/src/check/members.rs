@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{field_lists, Check};
-use crate::{diagnostics::Diagnostic, model::Schema};
+use crate::{diagnostics::Diagnostic, index::Index};
 
 /// The rules on members.
 pub(super) const CHECKS: &[Check] = &[
@@ -16,7 +16,8 @@ pub(super) const CHECKS: &[Check] = &[
 ];
 
 // Within one type, event, command or state, field names are unique: they become the fields of one struct.
-pub(super) fn check_duplicate_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_duplicate_fields(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for list in field_lists(schema) {
         let mut first_by_name = HashMap::new();
         for field in list.fields {
@@ -40,7 +41,8 @@ pub(super) fn check_duplicate_fields(schema: &Schema, diagnostics: &mut Vec<Diag
 }
 
 // Within one enum, variant names are unique.
-pub(super) fn check_duplicate_variants(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_duplicate_variants(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for def in &schema.enums {
         let mut first_by_name = HashMap::new();
         for variant in &def.variants {
@@ -64,7 +66,8 @@ pub(super) fn check_duplicate_variants(schema: &Schema, diagnostics: &mut Vec<Di
 }
 
 // An enum has at least one variant: a field of an empty enum could never hold a value.
-pub(super) fn check_empty_enums(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_empty_enums(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for def in schema.enums.iter().filter(|def| def.variants.is_empty()) {
         diagnostics.push(
             Diagnostic::error(
@@ -80,7 +83,8 @@ pub(super) fn check_empty_enums(schema: &Schema, diagnostics: &mut Vec<Diagnosti
 
 // An aggregate has at least one command: without one it could never record an event, and its command and event
 // enums would be empty.
-pub(super) fn check_empty_aggregates(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_empty_aggregates(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for aggregate in schema.aggregates.iter().filter(|aggregate| aggregate.commands.is_empty()) {
         diagnostics.push(
             Diagnostic::error(
@@ -95,7 +99,8 @@ pub(super) fn check_empty_aggregates(schema: &Schema, diagnostics: &mut Vec<Diag
 }
 
 // A projection handles at least one event: without one it could never run, and its event enum would be empty.
-pub(super) fn check_empty_projections(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_empty_projections(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for projection in schema.projections.iter().filter(|projection| projection.events.is_empty()) {
         diagnostics.push(
             Diagnostic::error(

@@ -1,13 +1,15 @@
-//! Checks on names: unique, not taken by the language or by Rust, conventionally cased, and clear of the names the
-//! generator adds.
+//! Checks on names: unique, not taken by the language, usable in Rust, conventionally cased, and clear of the names
+//! the generator adds. Rust keywords are fine (they become raw identifiers); only the names Rust refuses even as raw
+//! identifiers are not.
 
 use std::collections::HashMap;
 
-use super::{declarations, field_lists, Check, DeclKind, Declared};
+use super::{field_lists, Check};
 use crate::{
     diagnostics::Diagnostic,
-    model::{Builtin, Ident, Schema, UpcastBody},
-    names::{aggregate_names, event_version_type, outcome_name, projection_names, snake_case, upcast_trait},
+    index::{is_builtin, DeclKind, Declared, Index},
+    model::{Ident, UpcastBody},
+    names::{event_version_type, is_unusable, outcome_name, snake_case, upcast_trait, AggregateNames, ProjectionNames},
 };
 
 /// The rules on names.
@@ -15,29 +17,16 @@ pub(super) const CHECKS: &[Check] = &[
     check_duplicate_names,
     check_reserved_names,
     check_naming_conventions,
-    check_rust_keywords,
+    check_unusable_names,
     check_generated_names,
     check_method_names,
 ];
 
-/// Rust's keywords, strict and reserved (2024 edition), and `_`: none can be a field or method name.
-const RUST_KEYWORDS: [&str; 52] = [
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-    "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
-    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become",
-    "box", "do", "final", "gen", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
-];
-
-/// Whether `name` is a Rust keyword (or `_`).
-fn is_rust_keyword(name: &str) -> bool {
-    name == "_" || RUST_KEYWORDS.contains(&name)
-}
-
 // Types, enums, events, aggregates, commands and projections all become Rust items in one module, so no two may
 // share a name. The versions of one event share its name by design; commands of different aggregates do not.
-pub(super) fn check_duplicate_names(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_duplicate_names(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
     let mut first_by_name: HashMap<&str, Declared<'_>> = HashMap::new();
-    for declared in declarations(schema) {
+    for declared in index.declarations().iter().copied() {
         let name = declared.ident.name.as_str();
         let Some(first) = first_by_name.get(name) else {
             first_by_name.insert(name, declared);
@@ -60,10 +49,10 @@ pub(super) fn check_duplicate_names(schema: &Schema, diagnostics: &mut Vec<Diagn
 
 // The built-in type names and `Map` mean the language's own types wherever a type is written, so a declaration
 // named after one could never be used.
-pub(super) fn check_reserved_names(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for declared in declarations(schema) {
+pub(super) fn check_reserved_names(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for declared in index.declarations().iter().copied() {
         let name = &declared.ident.name;
-        let what = if Builtin::from_keyword(name).is_some() {
+        let what = if is_builtin(name) {
             "a built-in type"
         } else if name == "Map" {
             "the built-in map type"
@@ -85,10 +74,12 @@ pub(super) fn check_reserved_names(schema: &Schema, diagnostics: &mut Vec<Diagno
 // Declarations and variants are UpperCamelCase and fields snake_case, as in Rust: the generated items keep the
 // schema's names, and method names are derived from them. The old name of an alias generates nothing, but it was an
 // event's name, so it follows the same convention.
-pub(super) fn check_naming_conventions(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    let mut camel: Vec<(&'static str, &Ident)> = declarations(schema)
-        .into_iter()
-        .filter(|declared| Builtin::from_keyword(&declared.ident.name).is_none())
+pub(super) fn check_naming_conventions(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
+    let mut camel: Vec<(&'static str, &Ident)> = index
+        .declarations()
+        .iter()
+        .filter(|declared| !is_builtin(&declared.ident.name))
         .map(|declared| (declared.kind.word(), declared.ident))
         .collect();
     for def in &schema.enums {
@@ -119,7 +110,7 @@ pub(super) fn check_naming_conventions(schema: &Schema, diagnostics: &mut Vec<Di
                 continue;
             }
             let mut suggestion = snake_case(name);
-            if is_rust_keyword(&suggestion) {
+            if is_unusable(&suggestion) {
                 suggestion.push('_');
             }
             diagnostics.push(
@@ -159,18 +150,20 @@ fn upper_camel_case(name: &str) -> String {
         .collect()
 }
 
-// A field name becomes a Rust field, and `Self` would be the only UpperCamelCase keyword: neither may be a Rust
-// keyword. (Names that break the naming convention are reported there, with a suggestion that is not a keyword.)
-pub(super) fn check_rust_keywords(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+// Every name becomes a Rust name: a field a struct field, a declaration or variant an item. Rust keywords become raw
+// identifiers (`r#type`), but `self`, `Self`, `super`, `crate` and `_` cannot be written even so. (Names that break
+// the naming convention are reported there, with a suggestion that is usable.)
+pub(super) fn check_unusable_names(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for list in field_lists(schema) {
         for field in list.fields {
             let name = &field.name.name;
-            if !is_rust_keyword(name) || !is_snake_case(name) {
+            if !is_unusable(name) || !is_snake_case(name) {
                 continue;
             }
             let diagnostic = if name == "_" {
                 Diagnostic::error(
-                    "factum::rust-keyword",
+                    "factum::reserved-name",
                     format!("a field of {} is named `_`", list.owner),
                     field.name.span,
                     "`_` cannot name a field",
@@ -178,10 +171,10 @@ pub(super) fn check_rust_keywords(schema: &Schema, diagnostics: &mut Vec<Diagnos
                 .with_help("give the field a name")
             } else {
                 Diagnostic::error(
-                    "factum::rust-keyword",
-                    format!("field `{name}` of {} is named after a Rust keyword", list.owner),
+                    "factum::reserved-name",
+                    format!("field `{name}` of {} has a name Rust refuses, even as a raw identifier", list.owner),
                     field.name.span,
-                    "a Rust keyword cannot name a field",
+                    format!("`{name}` cannot name a field"),
                 )
                 .with_help(format!("rename it, e.g. to `{name}_`"))
             };
@@ -189,15 +182,15 @@ pub(super) fn check_rust_keywords(schema: &Schema, diagnostics: &mut Vec<Diagnos
         }
     }
     let mut names: Vec<(&'static str, &Ident)> =
-        declarations(schema).into_iter().map(|declared| (declared.kind.word(), declared.ident)).collect();
+        index.declarations().iter().map(|declared| (declared.kind.word(), declared.ident)).collect();
     for def in &schema.enums {
         names.extend(def.variants.iter().map(|variant| ("variant", &variant.name)));
     }
     for (kind, ident) in names.into_iter().filter(|(_, ident)| ident.name == "Self") {
         diagnostics.push(
             Diagnostic::error(
-                "factum::rust-keyword",
-                format!("{kind} `Self` is named after a Rust keyword"),
+                "factum::reserved-name",
+                format!("{kind} `Self` has a name Rust refuses, even as a raw identifier"),
                 ident.span,
                 "`Self` is a Rust keyword",
             )
@@ -216,20 +209,19 @@ struct Generated<'a> {
 }
 
 /// Every name the generator adds beside the declared ones (an aggregate's or projection's own name is declared).
-fn generated_names(schema: &Schema) -> Vec<Generated<'_>> {
-    let mut generated = event_generated_names(schema);
+fn generated_names<'a>(index: &Index<'a>) -> Vec<Generated<'a>> {
+    let schema = index.schema;
+    let mut generated = event_generated_names(index);
     for aggregate in &schema.aggregates {
         let origin = Declared { kind: DeclKind::Aggregate, ident: &aggregate.name };
-        for (name, what) in aggregate_names(&aggregate.name.name) {
-            if name != aggregate.name.name {
-                generated.push(Generated { name, what: what.replace("the aggregate's", "its"), origin });
-            }
+        for (name, what) in AggregateNames::new(&aggregate.name.name).added() {
+            generated.push(Generated { name: name.as_str().to_owned(), what: what.to_owned(), origin });
         }
         for command in &aggregate.commands {
             let origin = Declared { kind: DeclKind::Command, ident: &command.name };
             let one_of_count = command.emits.slots.iter().filter(|slot| slot.events().len() > 1).count();
             for index in 0..one_of_count {
-                let name = outcome_name(&command.name.name, index, one_of_count);
+                let name = outcome_name(&command.name.name, index, one_of_count).as_str().to_owned();
                 let what = if one_of_count == 1 {
                     "the enum of its `A | B` slot".to_owned()
                 } else {
@@ -241,40 +233,35 @@ fn generated_names(schema: &Schema) -> Vec<Generated<'_>> {
     }
     for projection in &schema.projections {
         let origin = Declared { kind: DeclKind::Projection, ident: &projection.name };
-        for (name, what) in projection_names(&projection.name.name) {
-            if name != projection.name.name {
-                generated.push(Generated { name, what: what.replace("the projection's", "its"), origin });
-            }
+        for (name, what) in ProjectionNames::new(&projection.name.name).added() {
+            generated.push(Generated { name: name.as_str().to_owned(), what: what.to_owned(), origin });
         }
     }
     generated
 }
 
-/// The names the generator adds for events: a type for each version but the latest (`OrderCreatedV1`), and the
-/// trait of an event's `custom` upcasts (`OrderCreatedUpcasts`).
-fn event_generated_names(schema: &Schema) -> Vec<Generated<'_>> {
+/// The names the generator adds for events: a type for each version (`OrderCreatedV1`), and the trait of an event's
+/// `custom` upcasts (`OrderCreatedUpcasts`).
+fn event_generated_names<'a>(index: &Index<'a>) -> Vec<Generated<'a>> {
     let mut generated = Vec::new();
-    for name in schema.event_names() {
-        let Some(latest) = schema.latest_event(name) else { continue };
-        let mut versions: Vec<_> = schema.event_versions(name).filter(|def| def.version != latest.version).collect();
-        versions.sort_by_key(|def| def.version);
-        versions.dedup_by_key(|def| def.version);
-        for def in versions {
+    for group in index.events() {
+        for &version in &group.versions {
+            let Some(def) = index.event_version(group.name, version) else { continue };
             generated.push(Generated {
-                name: event_version_type(name, def.version, latest.version),
-                what: format!("the type of its version {}", def.version),
+                name: event_version_type(group.name, version).as_str().to_owned(),
+                what: format!("the type of its version {version}"),
                 origin: Declared { kind: DeclKind::Event, ident: &def.name },
             });
         }
-        let custom = schema
-            .upcasts
-            .iter()
-            .find(|upcast| upcast.event.name == name && matches!(upcast.body, UpcastBody::Custom(_)));
-        if let Some(custom) = custom {
+    }
+    let mut with_trait = std::collections::HashSet::new();
+    for upcast in &index.schema.upcasts {
+        let name = upcast.event.name.as_str();
+        if matches!(upcast.body, UpcastBody::Custom(_)) && index.is_event(name) && with_trait.insert(name) {
             generated.push(Generated {
-                name: upcast_trait(name),
+                name: upcast_trait(name).as_str().to_owned(),
                 what: "the trait of its `custom` upcasts".to_owned(),
-                origin: Declared { kind: DeclKind::Event, ident: &custom.event },
+                origin: Declared { kind: DeclKind::Event, ident: &upcast.event },
             });
         }
     }
@@ -285,11 +272,15 @@ fn event_generated_names(schema: &Schema) -> Vec<Generated<'_>> {
 // `OrderSummaryHandler`, `OrderCreatedV1`, `OrderCreatedUpcasts`, ...); a declaration may not take one of those
 // names. Two generated names cannot collide unless their declarations share a name, which `check_duplicate_names`
 // reports: the suffixes differ.
-pub(super) fn check_generated_names(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    let generated = generated_names(schema);
-    for declared in declarations(schema) {
+pub(super) fn check_generated_names(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let generated = generated_names(index);
+    let mut by_name: HashMap<&str, &Generated<'_>> = HashMap::new();
+    for name in &generated {
+        by_name.entry(name.name.as_str()).or_insert(name);
+    }
+    for declared in index.declarations().iter().copied() {
         let name = &declared.ident.name;
-        let Some(clash) = generated.iter().find(|generated| generated.name == *name) else {
+        let Some(clash) = by_name.get(name.as_str()) else {
             continue;
         };
         let origin = clash.origin;
@@ -316,13 +307,14 @@ pub(super) fn check_generated_names(schema: &Schema, diagnostics: &mut Vec<Diagn
 
 // Events and commands also become methods, named in snake_case (`OrderCreated` → `order_created`): an event's
 // method in every evolve and handler trait it appears in, a command's in its aggregate's decide trait. A method
-// name may not be a Rust keyword, and two events (or two commands of one aggregate) may not share one. Names
-// outside the naming convention are left to that check.
-pub(super) fn check_method_names(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+// named after a Rust keyword is a raw identifier (`r#return`), but not one of those Rust refuses even so (`Self`,
+// `Super`, `Crate`), and two events (or two commands of one aggregate) may not share one. Names outside the naming
+// convention are left to that check.
+pub(super) fn check_method_names(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
     let events: Vec<Declared<'_>> =
-        declarations(schema).into_iter().filter(|declared| declared.kind == DeclKind::Event).collect();
+        index.declarations().iter().copied().filter(|declared| declared.kind == DeclKind::Event).collect();
     check_method_group(&events, diagnostics);
-    for aggregate in &schema.aggregates {
+    for aggregate in &index.schema.aggregates {
         let commands: Vec<Declared<'_>> = aggregate
             .commands
             .iter()
@@ -339,15 +331,19 @@ fn check_method_group(group: &[Declared<'_>], diagnostics: &mut Vec<Diagnostic>)
         let kind = declared.kind.word();
         let name = &declared.ident.name;
         let method = snake_case(name);
-        if is_rust_keyword(&method) {
+        // `Self` itself is reported as a name Rust refuses.
+        if is_unusable(&method) && name != "Self" {
             diagnostics.push(
                 Diagnostic::error(
-                    "factum::rust-keyword",
-                    format!("the method generated for {kind} `{name}` would be named `{method}`, a Rust keyword"),
+                    "factum::reserved-name",
+                    format!(
+                        "the method generated for {kind} `{name}` would be named `{method}`, which Rust refuses even as \
+                         a raw identifier"
+                    ),
                     declared.ident.span,
                     format!("its method would be `{method}`"),
                 )
-                .with_help(format!("rename the {kind} so that its snake_case form is not a keyword")),
+                .with_help(format!("rename the {kind}")),
             );
             continue;
         }

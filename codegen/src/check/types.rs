@@ -1,9 +1,10 @@
 //! Checks on the types written in fields and ids: they exist, and each is usable where it is written.
 
-use super::{did_you_mean, kind_of, type_refs, type_text, walk_type, Check};
+use super::{did_you_mean, type_refs, type_text, walk_type, Check};
 use crate::{
     diagnostics::Diagnostic,
-    model::{Builtin, Field, Schema, TypeDef, TypeKind, TypeRef},
+    index::Index,
+    model::{Builtin, Field, TypeDef, TypeKind, TypeRef},
 };
 
 /// The rules on types.
@@ -38,7 +39,8 @@ const FOREIGN_TYPES: [(&str, &str); 17] = [
 ];
 
 // Every name used as a type is a built-in, a declared `type` or a declared `enum`.
-pub(super) fn check_unknown_types(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_unknown_types(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     let candidates: Vec<&str> = Builtin::ALL
         .iter()
         .map(|builtin| builtin.keyword())
@@ -48,10 +50,10 @@ pub(super) fn check_unknown_types(schema: &Schema, diagnostics: &mut Vec<Diagnos
     for outer in type_refs(schema) {
         walk_type(outer, &mut |ty| {
             let TypeKind::Named(name) = &ty.kind else { return };
-            if schema.type_def(name).is_some() || schema.enum_def(name).is_some() {
+            if index.is_named_type(name) {
                 return;
             }
-            let help = if let Some(kind) = kind_of(schema, name) {
+            let help = if let Some(kind) = index.kind_of(name) {
                 Some(format!(
                     "`{name}` is {}; a field's type is a built-in type, a `type` or an `enum`",
                     kind.with_article()
@@ -76,7 +78,8 @@ pub(super) fn check_unknown_types(schema: &Schema, diagnostics: &mut Vec<Diagnos
 }
 
 // `T??` would be an option of an option, which JSON cannot tell from `T?`: one `?` at a time.
-pub(super) fn check_nested_options(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_nested_options(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for outer in type_refs(schema) {
         walk_type(outer, &mut |ty| {
             let TypeKind::Option(inner) = &ty.kind else { return };
@@ -120,7 +123,8 @@ fn strip_options(mut ty: &TypeRef) -> &TypeRef {
 
 // A map's keys are stored as JSON object keys, so they must have an exact text form: `String`, an integer, `Uuid`,
 // `Date` or an enum.
-pub(super) fn check_map_keys(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_map_keys(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for outer in type_refs(schema) {
         walk_type(outer, &mut |ty| {
             let TypeKind::Map(key, _) = &ty.kind else { return };
@@ -136,7 +140,7 @@ pub(super) fn check_map_keys(schema: &Schema, diagnostics: &mut Vec<Diagnostic>)
                         | Builtin::Date
                 ),
                 // An unknown name is reported as an unknown type, not twice.
-                TypeKind::Named(name) => schema.type_def(name).is_none(),
+                TypeKind::Named(name) => index.type_def(name).is_none(),
                 TypeKind::List(_) | TypeKind::Option(_) | TypeKind::Map(..) => false,
             };
             if valid {
@@ -157,17 +161,22 @@ pub(super) fn check_map_keys(schema: &Schema, diagnostics: &mut Vec<Diagnostic>)
 
 // A `type` may not contain itself, directly or through other types, except through a list or a map: the Rust
 // struct would have infinite size (an option does not help: `Option<T>` holds a `T`).
-pub(super) fn check_recursive_types(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    let mut reported: Vec<&str> = Vec::new();
-    for def in &schema.types {
-        if reported.contains(&def.name.name.as_str()) {
+pub(super) fn check_recursive_types(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
+    let graph = HoldsGraph::new(index);
+    let mut reported = vec![false; schema.types.len()];
+    for start in 0..schema.types.len() {
+        if reported[start] || !graph.is_cyclic(start) {
             continue;
         }
-        let Some(cycle) = cycle_from(schema, def) else { continue };
-        reported.extend(cycle.iter().map(|(owner, _)| owner.name.name.as_str()));
-        let names: Vec<String> = cycle.iter().map(|(owner, _)| format!("`{}`", owner.name.name)).collect();
-        let (first_owner, first_field) = cycle[0];
-        let message = if cycle.len() == 1 {
+        let cycle = graph.shortest_cycle(start);
+        let Some(&(first_owner, first_field)) = cycle.first() else { continue };
+        cycle.iter().for_each(|(owner, _)| reported[*owner] = true);
+        let (first_owner, first_field) = (&schema.types[first_owner], &schema.types[first_owner].fields[first_field]);
+        let steps: Vec<(&TypeDef, &Field)> =
+            cycle.iter().map(|(owner, field)| (&schema.types[*owner], &schema.types[*owner].fields[*field])).collect();
+        let names: Vec<String> = steps.iter().map(|(owner, _)| format!("`{}`", owner.name.name)).collect();
+        let message = if steps.len() == 1 {
             format!("recursive type `{}` has infinite size", first_owner.name.name)
         } else {
             format!("recursive types {} have infinite size", super::and_list(&names))
@@ -178,7 +187,7 @@ pub(super) fn check_recursive_types(schema: &Schema, diagnostics: &mut Vec<Diagn
             first_field.ty.span,
             contains_label(first_owner, first_field),
         );
-        for (owner, field) in &cycle[1..] {
+        for (owner, field) in &steps[1..] {
             diagnostic = diagnostic.with_label(field.ty.span, contains_label(owner, field));
         }
         let example = format!("{}: [{}]", first_field.name.name, type_text(strip_options(&first_field.ty)));
@@ -196,49 +205,157 @@ fn contains_label(owner: &TypeDef, field: &Field) -> String {
     }
 }
 
-/// The shortest chain of fields leading from `start` back to itself without a list or map, as (type, field)
-/// steps, if there is one.
-fn cycle_from<'a>(schema: &'a Schema, start: &'a TypeDef) -> Option<Vec<(&'a TypeDef, &'a Field)>> {
-    // A breadth-first search over types, remembering how each was first reached.
-    let mut reached: Vec<(&'a TypeDef, Option<(usize, &'a Field)>)> = vec![(start, None)];
-    let mut next = 0;
-    while next < reached.len() {
-        let (owner, _) = reached[next];
-        for field in &owner.fields {
-            let Some(target) = held_directly(schema, &field.ty) else { continue };
-            if std::ptr::eq(target, start) {
-                let mut cycle = vec![(owner, field)];
-                let mut at = next;
-                while let (_, Some((previous, via))) = reached[at] {
-                    cycle.push((reached[previous].0, via));
-                    at = previous;
-                }
-                cycle.reverse();
-                return Some(cycle);
-            }
-            if !reached.iter().any(|(seen, _)| std::ptr::eq(*seen, target)) {
-                reached.push((target, Some((next, field))));
-            }
-        }
-        next += 1;
-    }
-    None
+/// Which record types hold which inline (directly or inside options, not in a list or map), with the strongly
+/// connected components of that graph: a type is recursive exactly when its component has a cycle. Building it
+/// and finding the components is linear in the number of types and fields.
+struct HoldsGraph {
+    /// Per type, `(held type, field index)` for each field that holds a record inline.
+    edges: Vec<Vec<(usize, usize)>>,
+    /// Per type, its component.
+    component: Vec<usize>,
+    /// Per component, how many types it has.
+    sizes: Vec<usize>,
 }
 
-/// The record type a field of type `ty` holds inline (itself or inside options), if any.
-fn held_directly<'a>(schema: &'a Schema, ty: &TypeRef) -> Option<&'a TypeDef> {
+impl HoldsGraph {
+    fn new(index: &Index<'_>) -> Self {
+        let edges: Vec<Vec<(usize, usize)>> = index
+            .schema
+            .types
+            .iter()
+            .map(|def| {
+                def.fields
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(field_index, field)| Some((held_directly(index, &field.ty)?, field_index)))
+                    .collect()
+            })
+            .collect();
+        let component = strongly_connected(&edges);
+        let mut sizes = vec![0; edges.len()];
+        component.iter().for_each(|component| sizes[*component] += 1);
+        HoldsGraph { edges, component, sizes }
+    }
+
+    /// Whether the type `node` holds itself, directly or through others.
+    fn is_cyclic(&self, node: usize) -> bool {
+        self.sizes[self.component[node]] > 1 || self.edges[node].iter().any(|(target, _)| *target == node)
+    }
+
+    /// The shortest chain of fields leading from the cyclic type `start` back to itself, as (type, field) steps: a
+    /// breadth-first search within its component, remembering how each type was first reached.
+    fn shortest_cycle(&self, start: usize) -> Vec<(usize, usize)> {
+        let mut reached: Vec<(usize, Option<(usize, usize)>)> = vec![(start, None)];
+        let mut seen = std::collections::HashSet::from([start]);
+        let mut next = 0;
+        while next < reached.len() {
+            let (owner, _) = reached[next];
+            for &(target, field) in &self.edges[owner] {
+                if target == start {
+                    let mut cycle = vec![(owner, field)];
+                    let mut at = next;
+                    while let (_, Some((previous, via))) = reached[at] {
+                        cycle.push((reached[previous].0, via));
+                        at = previous;
+                    }
+                    cycle.reverse();
+                    return cycle;
+                }
+                if self.component[target] == self.component[start] && seen.insert(target) {
+                    reached.push((target, Some((next, field))));
+                }
+            }
+            next += 1;
+        }
+        Vec::new()
+    }
+}
+
+/// Tarjan's strongly connected components, without recursion (a chain of thousands of types must not exhaust the
+/// stack): the component of each node.
+fn strongly_connected(edges: &[Vec<(usize, usize)>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    struct Walk {
+        order: Vec<usize>,
+        low: Vec<usize>,
+        on_stack: Vec<bool>,
+        stack: Vec<usize>,
+        /// The depth-first path: each node with the position of its next edge to follow.
+        calls: Vec<(usize, usize)>,
+        next_order: usize,
+    }
+    impl Walk {
+        fn open(&mut self, node: usize) {
+            self.order[node] = self.next_order;
+            self.low[node] = self.next_order;
+            self.next_order += 1;
+            self.stack.push(node);
+            self.on_stack[node] = true;
+            self.calls.push((node, 0));
+        }
+    }
+    let count = edges.len();
+    let mut walk = Walk {
+        order: vec![UNSEEN; count],
+        low: vec![0; count],
+        on_stack: vec![false; count],
+        stack: Vec::new(),
+        calls: Vec::new(),
+        next_order: 0,
+    };
+    let mut component = vec![UNSEEN; count];
+    let mut components = 0;
+    for root in 0..count {
+        if walk.order[root] != UNSEEN {
+            continue;
+        }
+        walk.open(root);
+        while let Some(&(node, edge)) = walk.calls.last() {
+            if let Some(&(target, _)) = edges[node].get(edge) {
+                if let Some(call) = walk.calls.last_mut() {
+                    call.1 += 1;
+                }
+                if walk.order[target] == UNSEEN {
+                    walk.open(target);
+                } else if walk.on_stack[target] {
+                    walk.low[node] = walk.low[node].min(walk.order[target]);
+                }
+                continue;
+            }
+            walk.calls.pop();
+            if let Some(&(parent, _)) = walk.calls.last() {
+                walk.low[parent] = walk.low[parent].min(walk.low[node]);
+            }
+            if walk.low[node] == walk.order[node] {
+                while let Some(member) = walk.stack.pop() {
+                    walk.on_stack[member] = false;
+                    component[member] = components;
+                    if member == node {
+                        break;
+                    }
+                }
+                components += 1;
+            }
+        }
+    }
+    component
+}
+
+/// The record type (by index) a field of type `ty` holds inline (itself or inside options), if any.
+fn held_directly(index: &Index<'_>, ty: &TypeRef) -> Option<usize> {
     match &strip_options(ty).kind {
-        TypeKind::Named(name) => schema.type_def(name),
+        TypeKind::Named(name) => index.type_index(name),
         _ => None,
     }
 }
 
 // A state starts from its default, so each state field needs one: an enum has none (there is no natural first
 // variant), and neither has a `type` that holds a non-optional enum, directly or through other types.
-pub(super) fn check_state_defaults(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_state_defaults(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for aggregate in &schema.aggregates {
         for field in &aggregate.state {
-            let Some(path) = no_default_path(schema, &field.ty, &mut Vec::new()) else { continue };
+            let Some(path) = index.no_default_path(&field.ty) else { continue };
             let label = match path.as_slice() {
                 [] => format!("`{}` is an enum, which has no default", type_text(&field.ty)),
                 [(owner, first), ..] => {
@@ -266,39 +383,9 @@ pub(super) fn check_state_defaults(schema: &Schema, diagnostics: &mut Vec<Diagno
     }
 }
 
-/// Whether a value of type `ty` has a default: the one place that decides which state fields are allowed and which
-/// named types the emitter derives `Default` for.
-pub(crate) fn has_default(schema: &Schema, ty: &TypeRef) -> bool {
-    no_default_path(schema, ty, &mut Vec::new()).is_none()
-}
-
-/// Why `ty` has no default, as the chain of (type, field) steps leading to an enum (empty when `ty` is one), or
-/// `None` when it has a default. Unknown names are reported elsewhere and count as having one.
-fn no_default_path<'a>(
-    schema: &'a Schema,
-    ty: &TypeRef,
-    visiting: &mut Vec<&'a str>,
-) -> Option<Vec<(&'a str, &'a str)>> {
-    let TypeKind::Named(name) = &ty.kind else { return None };
-    if schema.enum_def(name).is_some() {
-        return Some(Vec::new());
-    }
-    let def = schema.type_def(name)?;
-    if visiting.contains(&def.name.name.as_str()) {
-        return None;
-    }
-    visiting.push(&def.name.name);
-    let found = def.fields.iter().find_map(|field| {
-        let mut path = no_default_path(schema, &field.ty, visiting)?;
-        path.insert(0, (def.name.name.as_str(), field.name.name.as_str()));
-        Some(path)
-    });
-    visiting.pop();
-    found
-}
-
 // An aggregate's id is a stream key: a `String`, a `Uuid` or an integer (`i64`, `u64`, `i32`, `u32`).
-pub(super) fn check_id_types(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn check_id_types(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for aggregate in &schema.aggregates {
         let id = &aggregate.id;
         let valid = match &id.kind {
@@ -309,7 +396,7 @@ pub(super) fn check_id_types(schema: &Schema, diagnostics: &mut Vec<Diagnostic>)
                 )
             }
             // An unknown name is reported as an unknown type, not twice.
-            TypeKind::Named(name) => schema.type_def(name).is_none() && schema.enum_def(name).is_none(),
+            TypeKind::Named(name) => index.type_def(name).is_none() && index.enum_def(name).is_none(),
             TypeKind::List(_) | TypeKind::Option(_) | TypeKind::Map(..) => false,
         };
         if valid {

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use super::{and_list, events::unknown_event, Check};
 use crate::{
     diagnostics::Diagnostic,
-    model::{Ident, Schema, UpcastBody, UpcastDef, UpcastStep},
+    index::Index,
+    model::{Ident, UpcastBody, UpcastDef, UpcastStep},
 };
 
 /// The rules on upcasts.
@@ -24,16 +25,18 @@ pub(super) const CHECKS: &[Check] = &[
 ];
 
 /// The distinct declared versions of the event `name`, in increasing order.
-fn declared_versions(schema: &Schema, name: &str) -> Vec<u32> {
-    let mut versions: Vec<u32> = schema.event_versions(name).map(|def| def.version).collect();
-    versions.sort_unstable();
-    versions.dedup();
-    versions
+fn declared_versions<'i>(index: &'i Index<'_>, name: &str) -> &'i [u32] {
+    index.event(name).map_or(&[], |group| group.versions.as_slice())
 }
 
 /// Whether the event an upcast names is declared (an undeclared one is reported once, as unknown).
-fn is_declared(schema: &Schema, upcast: &UpcastDef) -> bool {
-    schema.event_versions(&upcast.event.name).next().is_some()
+fn is_declared(index: &Index<'_>, upcast: &UpcastDef) -> bool {
+    index.is_event(&upcast.event.name)
+}
+
+/// Whether both versions of an upcast could be read (the parser reported those it could not, and keeps them as 0).
+fn has_versions(upcast: &UpcastDef) -> bool {
+    upcast.from != 0 && upcast.to != 0
 }
 
 /// Whether an upcast leads to the next version, as it should.
@@ -48,15 +51,15 @@ fn describe(upcast: &UpcastDef) -> String {
 
 // An event's versions are consecutive, starting from any version (`v1, v2, v3`, or `v4, v5` once the first three
 // are no longer stored): each upcast leads from one version to the next, so a gap would break the chain.
-fn check_version_gaps(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for name in schema.event_names() {
-        for pair in declared_versions(schema, name).windows(2) {
+fn check_version_gaps(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for name in index.events().iter().map(|group| group.name) {
+        for pair in declared_versions(index, name).windows(2) {
             let (before, after) = (pair[0], pair[1]);
             if after - before < 2 {
                 continue;
             }
             let (Some(before_def), Some(after_def)) =
-                (schema.event_version(name, before), schema.event_version(name, after))
+                (index.event_version(name, before), index.event_version(name, after))
             else {
                 continue;
             };
@@ -96,19 +99,21 @@ fn check_version_gaps(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 // Every upcast names a declared event.
-fn check_upcast_events_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for upcast in schema.upcasts.iter().filter(|upcast| !is_declared(schema, upcast)) {
+fn check_upcast_events_exist(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
+    for upcast in schema.upcasts.iter().filter(|upcast| !is_declared(index, upcast)) {
         let message = format!("upcast of unknown event `{}`", upcast.event.name);
-        diagnostics.push(unknown_event(schema, &upcast.event, message, &[]));
+        diagnostics.push(unknown_event(index, &upcast.event, message, &[]));
     }
 }
 
 // The versions an upcast connects are declared versions of its event. A `to` that is not the next version is
 // reported as such, and a version missing between two declared ones as a gap, not also as unknown.
-fn check_upcast_versions_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for upcast in schema.upcasts.iter().filter(|upcast| is_declared(schema, upcast)) {
+fn check_upcast_versions_exist(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
+    for upcast in schema.upcasts.iter().filter(|upcast| is_declared(index, upcast) && has_versions(upcast)) {
         let name = &upcast.event.name;
-        let versions = declared_versions(schema, name);
+        let versions = declared_versions(index, name);
         let (Some(first), Some(last)) = (versions.first().copied(), versions.last().copied()) else { continue };
         let mut tags = vec![(upcast.from, upcast.from_span)];
         if is_consecutive(upcast) {
@@ -136,9 +141,10 @@ fn check_upcast_versions_exist(schema: &Schema, diagnostics: &mut Vec<Diagnostic
 
 // An upcast leads from one version to the next (`v1 -> v2`): a longer way is a chain of such steps, and there is no
 // way back.
-fn check_consecutive_upcasts(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+fn check_consecutive_upcasts(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for upcast in &schema.upcasts {
-        if is_consecutive(upcast) {
+        if is_consecutive(upcast) || !has_versions(upcast) {
             continue;
         }
         let (from, to) = (upcast.from, upcast.to);
@@ -172,9 +178,14 @@ fn check_consecutive_upcasts(schema: &Schema, diagnostics: &mut Vec<Diagnostic>)
 
 // An event has at most one upcast from each version: reading an old payload takes one path. (An upcast that does
 // not lead to the next version is reported as such, and does not count here.)
-fn check_duplicate_upcasts(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+fn check_duplicate_upcasts(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     let mut first_by_version: HashMap<(&str, u32), &UpcastDef> = HashMap::new();
-    for upcast in schema.upcasts.iter().filter(|upcast| is_declared(schema, upcast) && is_consecutive(upcast)) {
+    for upcast in schema
+        .upcasts
+        .iter()
+        .filter(|upcast| is_declared(index, upcast) && has_versions(upcast) && is_consecutive(upcast))
+    {
         let key = (upcast.event.name.as_str(), upcast.from);
         let Some(first) = first_by_version.get(&key) else {
             first_by_version.insert(key, upcast);
@@ -196,13 +207,13 @@ fn check_duplicate_upcasts(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
 
 // Every version of an event but the latest has an upcast to the next one, so that any stored payload can be read
 // as the latest version. (A version before a gap is left to the gap's error.)
-fn check_missing_upcasts(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for name in schema.event_names() {
-        let versions = declared_versions(schema, name);
+fn check_missing_upcasts(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for name in index.events().iter().map(|group| group.name) {
+        let versions = declared_versions(index, name);
         for pair in versions.windows(2) {
             let (version, next) = (pair[0], pair[1]);
-            let has_upcast = schema.upcast_from(name, version).is_some();
-            let Some(def) = schema.event_version(name, version).filter(|_| next == version + 1 && !has_upcast) else {
+            let has_upcast = index.upcast_from(name, version).is_some();
+            let Some(def) = index.event_version(name, version).filter(|_| next == version + 1 && !has_upcast) else {
                 continue;
             };
             diagnostics.push(
@@ -252,7 +263,8 @@ fn mentions(steps: &[UpcastStep]) -> Vec<(Side, &Ident)> {
 // Within one declarative upcast, each field of the older version is renamed or dropped at most once, and each field
 // of the newer version comes from at most one step (a default or a rename). A name may appear once on each side:
 // `rename status -> legacy_status, status = Active` moves the old field aside and gives the new one a value.
-fn check_duplicate_step_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+fn check_duplicate_step_fields(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for upcast in &schema.upcasts {
         let UpcastBody::Steps(steps) = &upcast.body else { continue };
         let mut first_by_name: HashMap<(Side, &str), &Ident> = HashMap::new();
@@ -283,7 +295,8 @@ fn check_duplicate_step_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic
 }
 
 // `rename a -> a` does nothing, so it is surely not what was meant: a field that keeps its name needs no step.
-fn check_renames_to_itself(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
+fn check_renames_to_itself(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let schema = index.schema;
     for upcast in &schema.upcasts {
         let UpcastBody::Steps(steps) = &upcast.body else { continue };
         for step in steps {

@@ -6,21 +6,21 @@ use quote::{format_ident, quote};
 
 use super::{event_set, rust, Context};
 use crate::{
-    model::{AggregateDef, CommandDef, EmitSlot},
-    names,
+    ir::{Aggregate, Command, Event, EventId, Slot},
+    names::RustName,
 };
 
-pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStream {
+pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> TokenStream {
     let runtime = context.runtime;
     let private = context.private();
     let aggregate_name = &aggregate.name.name;
-    let marker = rust::ident(aggregate_name);
-    let state = format_ident!("{}State", aggregate_name);
-    let command_enum = format_ident!("{}Command", aggregate_name);
-    let event_enum_name = format!("{aggregate_name}Event");
-    let event_enum = rust::ident(&event_enum_name);
-    let decide_trait = format_ident!("{}Decide", aggregate_name);
-    let evolve_trait = format_ident!("{}Evolve", aggregate_name);
+    let names = &aggregate.rust;
+    let marker = names.marker.ident();
+    let state = names.state.ident();
+    let command_enum = names.command.ident();
+    let event_enum = names.event.ident();
+    let decide_trait = names.decide.ident();
+    let evolve_trait = names.evolve.ident();
     let id_type = rust::rust_type(context, &aggregate.id);
 
     let marker_docs = rust::docs(&aggregate.docs, || format!("The `{aggregate_name}` aggregate."));
@@ -32,19 +32,17 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
     let state_derives = rust::record_derives(context, true);
     let state_fields = rust::fields(context, &aggregate.state, &format!("the `{aggregate_name}` state"));
 
-    let events = aggregate.events();
     let event_enum_doc = format!("Every event the `{aggregate_name}` aggregate records.");
-    let event_set = event_set::emit(context, &event_enum_name, &event_enum_doc, &events);
+    let event_set = event_set::emit(context, &names.event, &event_enum_doc, &aggregate.events);
 
     let command_structs = aggregate.commands.iter().map(|command| command_struct(context, aggregate, command));
-    let command_variants: Vec<(&str, String)> = aggregate
+    let command_variants: Vec<(&RustName, String)> = aggregate
         .commands
         .iter()
-        .map(|command| (command.name.name.as_str(), format!("A `{}` command.", command.name.name)))
+        .map(|command| (&command.rust, format!("A `{}` command.", command.name.name)))
         .collect();
     let command_enum_doc = format!("Every command the `{aggregate_name}` aggregate accepts.");
-    let command_sum_enum =
-        rust::sum_enum(context, &format!("{aggregate_name}Command"), &command_enum_doc, &command_variants);
+    let command_sum_enum = rust::sum_enum(context, &names.command, &command_enum_doc, &command_variants);
     let outcomes = aggregate.commands.iter().map(|command| outcome_enums(context, command));
 
     let decide_doc = format!(
@@ -57,21 +55,22 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
          hands a value of it to `CommandService::with_decider`: every method gets it as `self`."
     );
     let decide_methods = aggregate.commands.iter().map(|command| decide_method(context, aggregate, command));
-    let decide_arms = aggregate.commands.iter().map(|command| decide_arm(aggregate, command));
+    let decide_arms = aggregate.commands.iter().map(|command| decide_arm(context, aggregate, command));
 
     let evolve_doc = format!(
         " How each event of the `{aggregate_name}` aggregate changes its state: one method per event, so a new event \
          fails to compile until it is handled."
     );
+    let events: Vec<&Event> = aggregate.events.iter().map(|id| context.schema.event(*id)).collect();
     let evolve_methods = events.iter().map(|event| {
-        let method = rust::method(&event.name);
-        let ty = rust::ident(&event.name);
-        let doc = format!(" Applies a recorded `{}`.", event.name);
+        let method = event.method.ident();
+        let ty = event.rust.ident();
+        let doc = format!(" Applies a recorded `{}`.", event.name.name);
         quote!(#[doc = #doc] fn #method(&mut self, event: &#ty);)
     });
     let evolve_arms = events.iter().map(|event| {
-        let method = rust::method(&event.name);
-        let variant = rust::ident(&event.name);
+        let method = event.method.ident();
+        let variant = event.rust.ident();
         quote!(#event_enum::#variant(event) => <#state as #evolve_trait>::#method(state, event),)
     });
 
@@ -144,8 +143,8 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &AggregateDef) -> TokenStre
     }
 }
 
-fn command_struct(context: &Context<'_>, aggregate: &AggregateDef, command: &CommandDef) -> TokenStream {
-    let name = rust::ident(&command.name.name);
+fn command_struct(context: &Context<'_>, aggregate: &Aggregate, command: &Command) -> TokenStream {
+    let name = command.rust.ident();
     let docs = rust::docs(&command.docs, || {
         format!("The `{}` command of the `{}` aggregate.", command.name.name, aggregate.name.name)
     });
@@ -160,89 +159,74 @@ fn command_struct(context: &Context<'_>, aggregate: &AggregateDef, command: &Com
     }
 }
 
-/// The `A | B` slots of a command, with their enum names.
-fn one_of_slots(command: &CommandDef) -> Vec<(String, &[crate::model::Ident])> {
-    let slots: Vec<_> = command
-        .emits
-        .slots
-        .iter()
-        .filter_map(|slot| match slot {
-            EmitSlot::OneOf(events) => Some(events.as_slice()),
-            _ => None,
-        })
-        .collect();
-    let count = slots.len();
-    slots
-        .into_iter()
-        .enumerate()
-        .map(|(index, events)| (names::outcome_name(&command.name.name, index, count), events))
-        .collect()
+/// "`A`, `B`": events as docs list them.
+fn listed(context: &Context<'_>, events: &[EventId]) -> Vec<String> {
+    events.iter().map(|id| format!("`{}`", context.schema.event(*id).name.name)).collect()
 }
 
 /// The enums of a command's `A | B` slots: exactly one of the events, and nothing else.
-fn outcome_enums(context: &Context<'_>, command: &CommandDef) -> TokenStream {
-    let enums = one_of_slots(command).into_iter().map(|(enum_name, events)| {
-        let listed = events.iter().map(|event| format!("`{}`", event.name)).collect::<Vec<_>>().join(", ");
-        let doc = format!("What `{}` records: exactly one of {listed}.", command.name.name);
-        let variants: Vec<(&str, String)> =
-            events.iter().map(|event| (event.name.as_str(), format!("Record a `{}`.", event.name))).collect();
-        rust::sum_enum(context, &enum_name, &doc, &variants)
+fn outcome_enums(context: &Context<'_>, command: &Command) -> TokenStream {
+    let enums = command.slots.iter().filter_map(|slot| {
+        let Slot::OneOf { events, outcome } = slot else { return None };
+        let doc =
+            format!("What `{}` records: exactly one of {}.", command.name.name, listed(context, events).join(", "));
+        let variants: Vec<(&RustName, String)> = events
+            .iter()
+            .map(|id| {
+                let event = context.schema.event(*id);
+                (&event.rust, format!("Record a `{}`.", event.name.name))
+            })
+            .collect();
+        Some(rust::sum_enum(context, outcome, &doc, &variants))
     });
     quote!(#(#enums)*)
 }
 
 /// The Rust type of each slot of a command's `emits` clause, in order.
-fn slot_types(context: &Context<'_>, command: &CommandDef) -> Vec<TokenStream> {
+fn slot_types(context: &Context<'_>, command: &Command) -> Vec<TokenStream> {
     let private = context.private();
-    let mut outcomes = one_of_slots(command).into_iter();
     command
-        .emits
         .slots
         .iter()
         .map(|slot| match slot {
-            EmitSlot::One(event) => {
-                let event = rust::ident(&event.name);
+            Slot::One(id) => {
+                let event = context.schema.event(*id).rust.ident();
                 quote!(#event)
             }
-            EmitSlot::Optional(event) => {
-                let event = rust::ident(&event.name);
+            Slot::Optional(id) => {
+                let event = context.schema.event(*id).rust.ident();
                 quote!(#private::Option<#event>)
             }
-            EmitSlot::OneOf(_) => {
-                let (name, _) = outcomes.next().expect("one enum per `A | B` slot");
-                let name = rust::ident(&name);
-                quote!(#name)
+            Slot::OneOf { outcome, .. } => {
+                let outcome = outcome.ident();
+                quote!(#outcome)
             }
         })
         .collect()
 }
 
 /// How a command's `emits` clause reads in words, for docs.
-fn emits_in_words(command: &CommandDef) -> String {
+fn emits_in_words(context: &Context<'_>, command: &Command) -> String {
     let slots: Vec<String> = command
-        .emits
         .slots
         .iter()
         .map(|slot| match slot {
-            EmitSlot::One(event) => format!("exactly one `{}`", event.name),
-            EmitSlot::Optional(event) => format!("at most one `{}`", event.name),
-            EmitSlot::OneOf(events) => {
-                let listed = events.iter().map(|event| format!("`{}`", event.name)).collect::<Vec<_>>();
-                format!("exactly one of {}", listed.join(", "))
-            }
+            Slot::One(id) => format!("exactly one `{}`", context.schema.event(*id).name.name),
+            Slot::Optional(id) => format!("at most one `{}`", context.schema.event(*id).name.name),
+            Slot::OneOf { events, .. } => format!("exactly one of {}", listed(context, events).join(", ")),
         })
         .collect();
     slots.join(", then ")
 }
 
-fn decide_method(context: &Context<'_>, aggregate: &AggregateDef, command: &CommandDef) -> TokenStream {
+fn decide_method(context: &Context<'_>, aggregate: &Aggregate, command: &Command) -> TokenStream {
     let private = context.private();
-    let method = rust::method(&command.name.name);
-    let command_type = rust::ident(&command.name.name);
-    let state = format_ident!("{}State", aggregate.name.name);
+    let method = command.method.ident();
+    let command_type = command.rust.ident();
+    let state = aggregate.rust.state.ident();
     let slots = slot_types(context, command);
     let output = if slots.len() == 1 { slots[0].clone() } else { quote!((#(#slots),*)) };
-    let doc = format!(" Decides `{}`: records {}, or rejects it.", command.name.name, emits_in_words(command));
+    let doc = format!(" Decides `{}`: records {}, or rejects it.", command.name.name, emits_in_words(context, command));
     quote! {
         #[doc = #doc]
         fn #method(&self, state: &#state, command: #command_type) -> #private::Result<#output, Self::Error>;
@@ -250,33 +234,31 @@ fn decide_method(context: &Context<'_>, aggregate: &AggregateDef, command: &Comm
 }
 
 /// The arm of `Aggregate::decide` that calls a command's typed method and flattens its outcome into events.
-fn decide_arm(aggregate: &AggregateDef, command: &CommandDef) -> TokenStream {
-    let decide_trait = format_ident!("{}Decide", aggregate.name.name);
-    let command_enum = format_ident!("{}Command", aggregate.name.name);
-    let event_enum = format_ident!("{}Event", aggregate.name.name);
-    let command_type = rust::ident(&command.name.name);
-    let method = rust::method(&command.name.name);
-    let bindings: Vec<_> = (0..command.emits.slots.len()).map(|index| format_ident!("slot{}", index)).collect();
-    let mut outcomes = one_of_slots(command).into_iter();
+fn decide_arm(context: &Context<'_>, aggregate: &Aggregate, command: &Command) -> TokenStream {
+    let names = &aggregate.rust;
+    let decide_trait = names.decide.ident();
+    let (command_enum, event_enum) = (names.command.ident(), names.event.ident());
+    let command_type = command.rust.ident();
+    let method = command.method.ident();
+    // Local bindings of the decide arm, one per slot: they live inside the generated `match` only.
+    let bindings: Vec<_> = (0..command.slots.len()).map(|index| format_ident!("slot{}", index)).collect();
     // Each slot becomes one event expression; an optional slot's is an `Option` of one.
     let events: Vec<TokenStream> = command
-        .emits
         .slots
         .iter()
         .zip(&bindings)
         .map(|(slot, binding)| match slot {
-            EmitSlot::One(event) => {
-                let variant = rust::ident(&event.name);
+            Slot::One(id) => {
+                let variant = context.schema.event(*id).rust.ident();
                 quote!(#event_enum::#variant(#binding))
             }
-            EmitSlot::Optional(event) => {
-                let variant = rust::ident(&event.name);
+            Slot::Optional(id) => {
+                let variant = context.schema.event(*id).rust.ident();
                 quote!(#binding.map(#event_enum::#variant))
             }
-            EmitSlot::OneOf(events) => {
-                let (outcome, _) = outcomes.next().expect("one enum per `A | B` slot");
-                let outcome = rust::ident(&outcome);
-                let variants = events.iter().map(|event| rust::ident(&event.name));
+            Slot::OneOf { events, outcome } => {
+                let outcome = outcome.ident();
+                let variants = events.iter().map(|id| context.schema.event(*id).rust.ident());
                 quote! {
                     match #binding {
                         #(#outcome::#variants(event) => #event_enum::#variants(event),)*
@@ -286,11 +268,11 @@ fn decide_arm(aggregate: &AggregateDef, command: &CommandDef) -> TokenStream {
         })
         .collect();
     let pattern = if bindings.len() == 1 { quote!(#(#bindings)*) } else { quote!((#(#bindings),*)) };
-    let has_optional = command.emits.slots.iter().any(|slot| matches!(slot, EmitSlot::Optional(_)));
+    let has_optional = command.slots.iter().any(|slot| matches!(slot, Slot::Optional(_)));
     let collected = if has_optional {
         // Optional slots may be empty: gather every slot as an `Option` and keep the ones that are there, in order.
-        let slots = command.emits.slots.iter().zip(&events).map(|(slot, event)| match slot {
-            EmitSlot::Optional(_) => event.clone(),
+        let slots = command.slots.iter().zip(&events).map(|(slot, event)| match slot {
+            Slot::Optional(_) => event.clone(),
             _ => quote!(::core::option::Option::Some(#event)),
         });
         quote!([#(#slots),*].into_iter().flatten().collect())

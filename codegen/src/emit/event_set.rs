@@ -5,18 +5,22 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{rust, Context};
-use crate::model::Ident;
+use crate::{
+    ir::{Event, EventId},
+    names::RustName,
+};
 
 /// An enum named `enum_name` with one variant per event in `events`, `From` each event, and its `EventSet` impl.
-pub(super) fn emit(context: &Context<'_>, enum_name: &str, doc: &str, events: &[&Ident]) -> TokenStream {
+pub(super) fn emit(context: &Context<'_>, enum_name: &RustName, doc: &str, events: &[EventId]) -> TokenStream {
     let runtime = context.runtime;
     let private = context.private();
-    let name = rust::ident(enum_name);
-    let variants: Vec<_> = events.iter().map(|event| rust::ident(&event.name)).collect();
-    let stored_names = events.iter().flat_map(|event| stored_names(context, &event.name));
-    let decode_arms = events.iter().map(|event| decode_arm(context, enum_name, &event.name));
-    let variant_docs: Vec<(&str, String)> =
-        events.iter().map(|event| (event.name.as_str(), format!("A `{}` event.", event.name))).collect();
+    let events: Vec<&Event> = events.iter().map(|id| context.schema.event(*id)).collect();
+    let name = enum_name.ident();
+    let variants: Vec<_> = events.iter().map(|event| event.rust.ident()).collect();
+    let stored_names = events.iter().flat_map(|event| event.stored_names());
+    let decode_arms = events.iter().map(|event| decode_arm(context, enum_name, event));
+    let variant_docs: Vec<(&RustName, String)> =
+        events.iter().map(|event| (&event.rust, format!("A `{}` event.", event.name.name))).collect();
     let sum_enum = rust::sum_enum(context, enum_name, doc, &variant_docs);
 
     quote! {
@@ -61,18 +65,13 @@ pub(super) fn emit(context: &Context<'_>, enum_name: &str, doc: &str, events: &[
 }
 
 /// The arm of `decode` for one event: every name it was stored under, read through its `Versioned` impl.
-fn decode_arm(context: &Context<'_>, enum_name: &str, event: &str) -> TokenStream {
+fn decode_arm(context: &Context<'_>, enum_name: &RustName, event: &Event) -> TokenStream {
     let runtime = context.runtime;
-    let enum_name = rust::ident(enum_name);
-    let variant = rust::ident(event);
-    let stored_names = stored_names(context, event);
+    let enum_name = enum_name.ident();
+    let variant = event.rust.ident();
+    let stored_names = event.stored_names();
     quote! {
         #(#stored_names)|* => <#variant as #runtime::Versioned>::decode_stored(name, version, payload)
             .map(#enum_name::#variant),
     }
-}
-
-/// Every name an event is stored under: its own, then the old names of a renamed event.
-pub(super) fn stored_names(context: &Context<'_>, event: &str) -> Vec<String> {
-    std::iter::once(event.to_owned()).chain(context.schema.aliases_of(event).map(|alias| alias.name.clone())).collect()
 }

@@ -1,9 +1,11 @@
-//! The Rust emitter: a checked [`Schema`] in, tokens out (built with `quote!`, formatted with prettyplease).
+//! The Rust emitter: the checked model ([`crate::ir::Schema`]) in, tokens out (built with `quote!`, formatted with
+//! prettyplease).
 //!
 //! Generated code is hygienic: every path into the runtime is absolute (`::factum::__private::...` by default, or
 //! under [`Options::runtime_path`] when the runtime is re-exported), trait impls are `#[automatically_derived]`, and
 //! the only names it adds are derived from the schema's own names (`OrderState`, `OrderDecide`, ...), which the checks
-//! keep free of clashes.
+//! keep free of clashes. The emitter looks nothing up and names nothing itself: the checked model holds every
+//! resolved reference and every Rust name.
 
 mod aggregate;
 mod event_set;
@@ -15,7 +17,7 @@ mod upcast;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::Schema;
+use crate::ir::Schema;
 
 /// Options of the emitter.
 #[derive(Debug, Clone)]
@@ -45,8 +47,6 @@ impl Context<'_> {
 }
 
 /// Generates the Rust for a checked schema.
-///
-/// The schema must have passed [`crate::check::check`] without errors: the emitter assumes every reference resolves.
 pub fn generate(schema: &Schema, options: &Options) -> TokenStream {
     let context = Context { schema, runtime: &options.runtime_path };
     let records = records::emit(&context);

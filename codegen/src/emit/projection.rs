@@ -2,23 +2,22 @@
 //! that makes any handler a `factum::Projection`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{event_set, rust, Context};
-use crate::model::{Ident, ProjectionDef};
+use crate::ir::{Event, Projection};
 
-pub(super) fn emit(context: &Context<'_>, projection: &ProjectionDef) -> TokenStream {
+pub(super) fn emit(context: &Context<'_>, projection: &Projection) -> TokenStream {
     let runtime = context.runtime;
     let private = context.private();
     let projection_name = &projection.name.name;
-    let runner = rust::ident(projection_name);
-    let event_enum_name = format!("{projection_name}Event");
-    let event_enum = rust::ident(&event_enum_name);
-    let handler_trait = format_ident!("{}Handler", projection_name);
+    let runner = projection.rust.runner.ident();
+    let event_enum = projection.rust.event.ident();
+    let handler_trait = projection.rust.handler.ident();
 
-    let events: Vec<&Ident> = projection.events.iter().collect();
     let event_enum_doc = format!("Every event the `{projection_name}` projection subscribes to.");
-    let event_set = event_set::emit(context, &event_enum_name, &event_enum_doc, &events);
+    let event_set = event_set::emit(context, &projection.rust.event, &event_enum_doc, &projection.events);
+    let events: Vec<&Event> = projection.events.iter().map(|id| context.schema.event(*id)).collect();
 
     let runner_docs = rust::docs(&projection.docs, || format!("The `{projection_name}` projection."));
     let runner_doc_tail = format!(
@@ -29,17 +28,17 @@ pub(super) fn emit(context: &Context<'_>, projection: &ProjectionDef) -> TokenSt
          and its envelope."
     );
     let handler_methods = events.iter().map(|event| {
-        let method = rust::method(&event.name);
-        let ty = rust::ident(&event.name);
-        let doc = format!(" Handles a `{}`.", event.name);
+        let method = event.method.ident();
+        let ty = event.rust.ident();
+        let doc = format!(" Handles a `{}`.", event.name.name);
         quote! {
             #[doc = #doc]
             fn #method(&mut self, event: &#ty, envelope: &#runtime::Envelope) -> #private::Result<(), Self::Error>;
         }
     });
     let apply_arms = events.iter().map(|event| {
-        let method = rust::method(&event.name);
-        let variant = rust::ident(&event.name);
+        let method = event.method.ident();
+        let variant = event.rust.ident();
         quote!(#event_enum::#variant(event) => <H as #handler_trait>::#method(&mut self.0, event, envelope),)
     });
 

@@ -4,15 +4,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{rust, Context};
-use crate::model::{EnumDef, EventDef, Span, TypeDef, TypeKind, TypeRef};
-use crate::names;
+use crate::ir::{Enum, Event, EventVersion, Record};
 
 /// Every named type, enum and event of the schema.
 pub(super) fn emit(context: &Context<'_>) -> TokenStream {
-    let types = context.schema.types.iter().map(|def| type_def(context, def));
-    let enums = context.schema.enums.iter().map(|def| enum_def(context, def));
-    // Every declared version is its own type; the latest keeps the plain name.
-    let events = context.schema.events.iter().map(|def| event_def(context, def));
+    let types = context.schema.records.iter().map(|def| record(context, def));
+    let enums = context.schema.enums.iter().map(|def| enumeration(context, def));
+    let events = context.schema.events.iter().map(|event| event_types(context, event));
     quote! {
         #(#types)*
         #(#enums)*
@@ -20,11 +18,10 @@ pub(super) fn emit(context: &Context<'_>) -> TokenStream {
     }
 }
 
-fn type_def(context: &Context<'_>, def: &TypeDef) -> TokenStream {
-    let name = rust::ident(&def.name.name);
+fn record(context: &Context<'_>, def: &Record) -> TokenStream {
+    let name = def.rust.ident();
     let docs = rust::docs(&def.docs, || format!("The `{}` type.", def.name.name));
-    let self_type = TypeRef { kind: TypeKind::Named(def.name.name.clone()), span: Span::default() };
-    let derives = rust::record_derives(context, crate::check::has_default(context.schema, &self_type));
+    let derives = rust::record_derives(context, def.has_default);
     let fields = rust::fields(context, &def.fields, &format!("a `{}`", def.name.name));
     quote! {
         #docs
@@ -35,14 +32,14 @@ fn type_def(context: &Context<'_>, def: &TypeDef) -> TokenStream {
     }
 }
 
-fn enum_def(context: &Context<'_>, def: &EnumDef) -> TokenStream {
+fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
     let private = context.private();
-    let name = rust::ident(&def.name.name);
+    let name = def.rust.ident();
     let docs = rust::docs(&def.docs, || format!("The `{}` enumeration.", def.name.name));
     let serde_path = format!("{}::serde", quote!(#private).to_string().replace(' ', ""));
     let variants = def.variants.iter().map(|variant| {
         let docs = rust::docs(&variant.docs, || format!("`{}::{}`.", def.name.name, variant.name.name));
-        let name = rust::ident(&variant.name.name);
+        let name = variant.rust.ident();
         quote!(#docs #name,)
     });
     quote! {
@@ -57,14 +54,32 @@ fn enum_def(context: &Context<'_>, def: &EnumDef) -> TokenStream {
     }
 }
 
-fn event_def(context: &Context<'_>, def: &EventDef) -> TokenStream {
+/// Every version's struct, and the alias naming the latest: code written against `OrderCreatedV2` keeps compiling
+/// when `v3` is added, and code written against `OrderCreated` moves on to the latest version.
+fn event_types(context: &Context<'_>, event: &Event) -> TokenStream {
+    let versions = event.versions.iter().map(|version| event_version(context, event, version));
+    let alias = event.rust.ident();
+    let latest = event.latest();
+    let latest_type = latest.rust.ident();
+    let doc = format!(
+        " The latest version of the `{}` event, version {}: what commands record and every stored version reads as.",
+        event.name.name, latest.version
+    );
+    quote! {
+        #(#versions)*
+
+        #[doc = #doc]
+        pub type #alias = #latest_type;
+    }
+}
+
+fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> TokenStream {
     let runtime = context.runtime;
-    let stored_name = &def.name.name;
+    let stored_name = &event.name.name;
     let version = def.version;
-    let latest = context.schema.latest_event(stored_name).map_or(version, |latest| latest.version);
-    let name = rust::ident(&names::event_version_type(stored_name, version, latest));
-    let docs = rust::docs(&def.docs, || format!("The `{}` event.", def.name.name));
-    let version_doc = if version == latest {
+    let name = def.rust.ident();
+    let docs = rust::docs(&def.docs, || format!("The `{stored_name}` event."));
+    let version_doc = if def.upcast.is_none() {
         format!(" Stored as `{stored_name}` version {version}, the latest.")
     } else {
         format!(
@@ -73,7 +88,7 @@ fn event_def(context: &Context<'_>, def: &EventDef) -> TokenStream {
         )
     };
     let derives = rust::record_derives(context, false);
-    let fields = rust::fields(context, &def.fields, &format!("`{}`", def.name.name));
+    let fields = rust::fields(context, &def.fields, &format!("`{stored_name}`"));
     quote! {
         #docs
         #[doc = ""]

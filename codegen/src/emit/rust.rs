@@ -1,20 +1,14 @@
-//! Small pieces every emitter uses: Rust types for schema types, doc attributes, identifiers.
+//! Small pieces every emitter uses: Rust types for schema types, doc attributes, fields, derives, sum enums.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Context;
-use crate::model::{Builtin, Docs, Field, TypeKind, TypeRef};
-
-/// An identifier for a name the checks accepted.
-pub(super) fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
-/// The snake_case method identifier for a type name.
-pub(super) fn method(name: &str) -> Ident {
-    ident(&crate::names::snake_case(name))
-}
+use crate::{
+    ir::{Field, Type},
+    model::{Builtin, Docs},
+    names::RustName,
+};
 
 /// `#[doc = "..."]` attributes for the user's doc lines, or for `fallback` when there are none (or only blank ones,
 /// which would leave the item with an empty doc that clippy's `empty_docs` rejects).
@@ -28,10 +22,10 @@ pub(super) fn docs(docs: &Docs, fallback: impl FnOnce() -> String) -> TokenStrea
 }
 
 /// The Rust type of a schema type.
-pub(super) fn rust_type(context: &Context<'_>, ty: &TypeRef) -> TokenStream {
+pub(super) fn rust_type(context: &Context<'_>, ty: &Type) -> TokenStream {
     let private = context.private();
-    match &ty.kind {
-        TypeKind::Builtin(builtin) => match builtin {
+    match ty {
+        Type::Builtin(builtin) => match builtin {
             Builtin::Bool => quote!(bool),
             Builtin::I32 => quote!(i32),
             Builtin::I64 => quote!(i64),
@@ -44,19 +38,23 @@ pub(super) fn rust_type(context: &Context<'_>, ty: &TypeRef) -> TokenStream {
             Builtin::Timestamp => quote!(#private::Timestamp),
             Builtin::Date => quote!(#private::Date),
         },
-        TypeKind::Named(name) => {
-            let name = ident(name);
+        Type::Record(id) => {
+            let name = context.schema.record(*id).rust.ident();
             quote!(#name)
         }
-        TypeKind::List(item) => {
+        Type::Enum(id) => {
+            let name = context.schema.enumeration(*id).rust.ident();
+            quote!(#name)
+        }
+        Type::List(item) => {
             let item = rust_type(context, item);
             quote!(#private::Vec<#item>)
         }
-        TypeKind::Option(inner) => {
+        Type::Option(inner) => {
             let inner = rust_type(context, inner);
             quote!(#private::Option<#inner>)
         }
-        TypeKind::Map(key, value) => {
+        Type::Map(key, value) => {
             let key = rust_type(context, key);
             let value = rust_type(context, value);
             quote!(#private::Map<#key, #value>)
@@ -64,11 +62,12 @@ pub(super) fn rust_type(context: &Context<'_>, ty: &TypeRef) -> TokenStream {
     }
 }
 
-/// The fields of a struct, with docs (`owner` says whose field it is, for the fallback doc).
+/// The fields of a struct, with docs (`owner` says whose field it is, for the fallback doc). A field named after a
+/// Rust keyword is a raw identifier, which serde stores under the name as written (`r#type` as `type`).
 pub(super) fn fields(context: &Context<'_>, fields: &[Field], owner: &str) -> TokenStream {
     let fields = fields.iter().map(|field| {
         let docs = docs(&field.docs, || format!("The `{}` of {owner}.", field.name.name));
-        let name = ident(&field.name.name);
+        let name = field.rust.ident();
         let ty = rust_type(context, &field.ty);
         quote!(#docs pub #name: #ty,)
     });
@@ -89,11 +88,16 @@ pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStrea
 
 /// An enum with one variant per type, each variant named like the type it holds, and `From` each type: the shape
 /// of command enums, event enums and outcome enums. `variants` pairs each type's name with its variant's doc.
-pub(super) fn sum_enum(context: &Context<'_>, name: &str, doc: &str, variants: &[(&str, String)]) -> TokenStream {
+pub(super) fn sum_enum(
+    context: &Context<'_>,
+    name: &RustName,
+    doc: &str,
+    variants: &[(&RustName, String)],
+) -> TokenStream {
     let private = context.private();
-    let name = ident(name);
+    let name = name.ident();
     let doc = format!(" {doc}");
-    let types: Vec<Ident> = variants.iter().map(|(ty, _)| ident(ty)).collect();
+    let types: Vec<_> = variants.iter().map(|(ty, _)| ty.ident()).collect();
     let docs = variants.iter().map(|(_, doc)| format!(" {doc}"));
     quote! {
         #[doc = #doc]

@@ -3,44 +3,39 @@
 //! and walks the typed chain up to the latest — never through an intermediate JSON value.
 
 use proc_macro2::{Literal as TokenLiteral, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
-use super::{event_set, rust, Context};
+use super::Context;
 use crate::{
-    evolution::{compare, Compat, Widening},
-    model::{Builtin, EventDef, LiteralKind, TypeKind, TypeRef, UpcastBody, UpcastDef, UpcastStep},
-    names,
+    emit::rust,
+    ir::{Event, EventVersion, FieldSource, UpcastKind},
+    types::{Value, Widening},
 };
 
 /// The upcasting code of every event of the schema.
 pub(super) fn emit(context: &Context<'_>) -> TokenStream {
-    let events = context.schema.event_names().into_iter().map(|name| event(context, name));
+    let events = context.schema.events.iter().map(|event| event_code(context, event));
     quote!(#(#events)*)
 }
 
-fn event(context: &Context<'_>, name: &str) -> TokenStream {
+fn event_code(context: &Context<'_>, event: &Event) -> TokenStream {
     let runtime = context.runtime;
     let private = context.private();
-    let schema = context.schema;
-    let Some(latest) = schema.latest_event(name) else { return TokenStream::new() };
-    let mut versions: Vec<&EventDef> = schema.event_versions(name).collect();
-    versions.sort_by_key(|def| def.version);
-    let latest_type = rust::ident(name);
+    let latest_type = event.rust.ident();
 
-    let steps: Vec<&UpcastDef> = versions.iter().filter_map(|def| schema.upcast_from(name, def.version)).collect();
-    let from_impls = steps.iter().filter_map(|step| match &step.body {
-        UpcastBody::Steps(changes) => Some(declarative_step(context, step, changes)),
-        UpcastBody::Custom(_) => None,
+    let from_impls = event.versions.windows(2).filter_map(|pair| match &pair[0].upcast.as_ref()?.kind {
+        UpcastKind::Declarative(sources) => Some(declarative_step(context, event, &pair[0], &pair[1], sources)),
+        UpcastKind::Custom { .. } => None,
     });
-    let custom_trait = custom_trait(name, latest.version, &steps);
+    let custom_trait = custom_trait(event);
 
-    let stored_names = event_set::stored_names(context, name);
+    let stored_names = event.stored_names();
     let version_numbers: Vec<TokenLiteral> =
-        versions.iter().map(|def| TokenLiteral::u32_unsuffixed(def.version)).collect();
-    let decode_arms = versions.iter().map(|def| {
+        event.versions.iter().map(|def| TokenLiteral::u32_unsuffixed(def.version)).collect();
+    let decode_arms = event.versions.iter().enumerate().map(|(position, def)| {
         let version = TokenLiteral::u32_unsuffixed(def.version);
-        let stored_type = rust::ident(&names::event_version_type(name, def.version, latest.version));
-        let chain = chain(context, name, def.version, latest.version);
+        let stored_type = def.rust.ident();
+        let chain = chain(event, position);
         quote! {
             #version => {
                 let event = #runtime::decode_payload::<#stored_type>(payload)?;
@@ -73,42 +68,41 @@ fn event(context: &Context<'_>, name: &str) -> TokenStream {
     }
 }
 
-/// The statements that turn `event`, of version `from`, into the latest version, one step at a time.
-fn chain(context: &Context<'_>, name: &str, from: u32, latest: u32) -> TokenStream {
-    let steps = (from..latest).map(|version| {
-        let next = rust::ident(&names::event_version_type(name, version + 1, latest));
-        let previous = rust::ident(&names::event_version_type(name, version, latest));
-        match context.schema.upcast_from(name, version).map(|step| &step.body) {
-            Some(UpcastBody::Custom(_)) => {
-                let upcasts = rust::ident(&names::upcast_trait(name));
-                let method = rust::ident(&names::upcast_method(version, version + 1));
-                let latest_type = rust::ident(name);
+/// The statements that turn `event`, of the version at `from` (a position in the event's versions), into the latest
+/// version, one step at a time.
+fn chain(event: &Event, from: usize) -> TokenStream {
+    let steps = event.versions[from..].windows(2).map(|pair| {
+        let (previous, next) = (pair[0].rust.ident(), pair[1].rust.ident());
+        match pair[0].upcast.as_ref().map(|upcast| &upcast.kind) {
+            Some(UpcastKind::Custom { method }) => {
+                let upcasts = event.upcast_trait.as_ref().map(|name| name.ident());
+                let method = method.ident();
+                let latest_type = event.rust.ident();
                 quote!(let event: #next = <#latest_type as #upcasts>::#method(event);)
             }
-            // The checks guarantee a step for every version but the latest; a declarative one is a `From` impl.
+            // A declarative step is a `From` impl.
             _ => quote!(let event = <#next as ::core::convert::From<#previous>>::from(event);),
         }
     });
     quote!(#(#steps)*)
 }
 
-/// The trait holding an event's `custom` steps, one method each, implemented by the user for the latest type.
-fn custom_trait(name: &str, latest: u32, steps: &[&UpcastDef]) -> TokenStream {
-    let methods: Vec<TokenStream> = steps
-        .iter()
-        .filter(|step| matches!(step.body, UpcastBody::Custom(_)))
-        .map(|step| {
-            let method = rust::ident(&names::upcast_method(step.from, step.to));
-            let from = rust::ident(&names::event_version_type(name, step.from, latest));
-            let to = rust::ident(&names::event_version_type(name, step.to, latest));
-            let docs = rust::docs(&step.docs, || format!("Upcasts `{name}` v{} to v{}.", step.from, step.to));
-            quote!(#docs fn #method(event: #from) -> #to;)
-        })
-        .collect();
-    if methods.is_empty() {
-        return TokenStream::new();
-    }
-    let upcasts = rust::ident(&names::upcast_trait(name));
+/// The trait holding an event's `custom` steps, one method each from one version's own type to the next one's,
+/// implemented by the user for the event's latest type. Adding a version adds a method and renames nothing, so
+/// steps already written keep compiling.
+fn custom_trait(event: &Event) -> TokenStream {
+    let Some(upcasts) = &event.upcast_trait else { return TokenStream::new() };
+    let name = &event.name.name;
+    let methods = event.versions.windows(2).filter_map(|pair| {
+        let upcast = pair[0].upcast.as_ref()?;
+        let UpcastKind::Custom { method } = &upcast.kind else { return None };
+        let method = method.ident();
+        let (from, to) = (pair[0].rust.ident(), pair[1].rust.ident());
+        let docs =
+            rust::docs(&upcast.docs, || format!("Upcasts `{name}` v{} to v{}.", pair[0].version, pair[1].version));
+        Some(quote!(#docs fn #method(event: #from) -> #to;))
+    });
+    let upcasts = upcasts.ident();
     let doc = format!(
         " The `custom` upcasting steps of `{name}`, written by hand: implement it for [`{name}`]. Every stored `{name}` \
          of an older version is read through these methods."
@@ -123,48 +117,36 @@ fn custom_trait(name: &str, latest: u32, steps: &[&UpcastDef]) -> TokenStream {
 
 /// `From<Old> for New` for a declarative step: each field of the newer version is carried over (converted when
 /// safely widened), renamed, or given its literal default.
-fn declarative_step(context: &Context<'_>, step: &UpcastDef, changes: &[UpcastStep]) -> TokenStream {
-    let schema = context.schema;
-    let name = &step.event.name;
-    let latest = schema.latest_event(name).map_or(step.to, |def| def.version);
-    let (Some(old), Some(new)) = (schema.event_version(name, step.from), schema.event_version(name, step.to)) else {
-        return TokenStream::new();
-    };
-    let old_type = rust::ident(&names::event_version_type(name, step.from, latest));
-    let new_type = rust::ident(&names::event_version_type(name, step.to, latest));
-    let mut carries_any = false;
-    let fields: Vec<TokenStream> = new
-        .fields
-        .iter()
-        .map(|field| {
-            let target = rust::ident(&field.name.name);
-            let default = changes.iter().find_map(|change| match change {
-                UpcastStep::Default { field: defaulted, value } if defaulted.name == field.name.name => Some(value),
-                _ => None,
-            });
-            if let Some(value) = default {
-                let value = literal(context, &value.kind, &field.ty);
-                return quote!(#target: #value,);
+fn declarative_step(
+    context: &Context<'_>,
+    event: &Event,
+    old: &EventVersion,
+    new: &EventVersion,
+    sources: &[FieldSource],
+) -> TokenStream {
+    let name = &event.name.name;
+    let old_type = old.rust.ident();
+    let new_type = new.rust.ident();
+    let carries_any = sources.iter().any(|source| matches!(source, FieldSource::Carried { .. }));
+    let fields = new.fields.iter().zip(sources).map(|(field, source)| {
+        let target = field.rust.ident();
+        match source {
+            FieldSource::Default(value) => {
+                let value = literal(context, value);
+                quote!(#target: #value,)
             }
-            let source_name = changes
-                .iter()
-                .find_map(|change| match change {
-                    UpcastStep::Rename { from, to } if to.name == field.name.name => Some(from.name.as_str()),
-                    _ => None,
-                })
-                .unwrap_or(&field.name.name);
-            let Some(source) = old.fields.iter().find(|old_field| old_field.name.name == source_name) else {
-                // The checks reject a field with no source; keep the output compiling into a clear rustc error.
-                return quote!(#target: ::core::compile_error!("field without a source"),);
-            };
-            carries_any = true;
-            let source_ident = rust::ident(source_name);
-            let value = convert(context, quote!(old.#source_ident), &source.ty, &field.ty);
-            quote!(#target: #value,)
-        })
-        .collect();
+            FieldSource::Carried { from, widening } => {
+                let source = old.fields[*from].rust.ident();
+                let value = match widening {
+                    Some(widening) => widen(quote!(old.#source), widening),
+                    None => quote!(old.#source),
+                };
+                quote!(#target: #value,)
+            }
+        }
+    });
     let parameter = if carries_any { format_ident!("old") } else { format_ident!("_old") };
-    let doc = format!(" The declared upcasting step of `{name}` from v{} to v{}.", step.from, step.to);
+    let doc = format!(" The declared upcasting step of `{name}` from v{} to v{}.", old.version, new.version);
     quote! {
         #[doc = #doc]
         #[automatically_derived]
@@ -176,15 +158,6 @@ fn declarative_step(context: &Context<'_>, step: &UpcastDef, changes: &[UpcastSt
                 #new_type { #(#fields)* }
             }
         }
-    }
-}
-
-/// Converts `value` of type `from` into type `to`, as `evolution::compare` judges them: unchanged, or safely widened
-/// (the checks reject a step that would need anything else).
-fn convert(context: &Context<'_>, value: TokenStream, from: &TypeRef, to: &TypeRef) -> TokenStream {
-    match compare(context.schema, from, to) {
-        Compat::Widening(widening) => widen(value, &widening),
-        Compat::Same | Compat::Breaking(_) => value,
     }
 }
 
@@ -213,47 +186,30 @@ fn widen(value: TokenStream, widening: &Widening) -> TokenStream {
     }
 }
 
-/// The Rust expression of a literal default for a field of type `ty` (the checks accepted the pairing).
-fn literal(context: &Context<'_>, value: &LiteralKind, ty: &TypeRef) -> TokenStream {
+/// The Rust expression of a literal default, with the suffix of the field's type so rustc checks its range once
+/// more.
+fn literal(context: &Context<'_>, value: &Value) -> TokenStream {
     let private = context.private();
-    match (value, &ty.kind) {
-        (LiteralKind::None, _) => quote!(#private::Option::None),
-        (value, TypeKind::Option(inner)) => {
-            let inner = literal(context, value, inner);
+    match value {
+        Value::None => quote!(#private::Option::None),
+        Value::Some(inner) => {
+            let inner = literal(context, inner);
             quote!(#private::Option::Some(#inner))
         }
-        (LiteralKind::String(text), _) => quote!(#private::String::from(#text)),
-        (LiteralKind::Integer(number), TypeKind::Builtin(builtin)) => integer(*number, *builtin),
-        (LiteralKind::Float(number), _) => {
-            let number = TokenLiteral::f64_suffixed(*number);
-            quote!(#number)
-        }
-        (LiteralKind::Bool(true), _) => quote!(true),
-        (LiteralKind::Bool(false), _) => quote!(false),
-        (LiteralKind::EmptyList, _) => quote!(#private::Vec::new()),
-        (LiteralKind::EmptyMap, _) => quote!(#private::Map::new()),
-        (LiteralKind::Variant(variant), TypeKind::Named(enum_name)) => {
-            let enum_name = rust::ident(enum_name);
-            let variant = rust::ident(variant);
+        Value::String(text) => quote!(#private::String::from(#text)),
+        Value::I32(number) => TokenLiteral::i32_suffixed(*number).into_token_stream(),
+        Value::I64(number) => TokenLiteral::i64_suffixed(*number).into_token_stream(),
+        Value::U32(number) => TokenLiteral::u32_suffixed(*number).into_token_stream(),
+        Value::U64(number) => TokenLiteral::u64_suffixed(*number).into_token_stream(),
+        Value::F64(number) => TokenLiteral::f64_suffixed(*number).into_token_stream(),
+        Value::Bool(true) => quote!(true),
+        Value::Bool(false) => quote!(false),
+        Value::EmptyList => quote!(#private::Vec::new()),
+        Value::EmptyMap => quote!(#private::Map::new()),
+        Value::Variant { enum_index, variant } => {
+            let def = &context.schema.enums[*enum_index];
+            let (enum_name, variant) = (def.rust.ident(), def.variants[*variant].rust.ident());
             quote!(#enum_name::#variant)
         }
-        // The checks reject every other pairing; keep the output compiling into a clear rustc error.
-        _ => quote!(::core::compile_error!("literal does not fit the field's type")),
-    }
-}
-
-/// An integer literal with the suffix of the field's type, so rustc checks its range once more.
-fn integer(number: i128, builtin: Builtin) -> TokenStream {
-    let literal = match builtin {
-        Builtin::I32 => i32::try_from(number).map(TokenLiteral::i32_suffixed).ok(),
-        Builtin::I64 => i64::try_from(number).map(TokenLiteral::i64_suffixed).ok(),
-        Builtin::U32 => u32::try_from(number).map(TokenLiteral::u32_suffixed).ok(),
-        Builtin::U64 => u64::try_from(number).map(TokenLiteral::u64_suffixed).ok(),
-        Builtin::F64 => Some(TokenLiteral::f64_suffixed(number as f64)),
-        _ => None,
-    };
-    match literal {
-        Some(literal) => quote!(#literal),
-        None => quote!(::core::compile_error!("integer literal out of range for the field's type")),
     }
 }

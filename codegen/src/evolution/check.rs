@@ -7,18 +7,18 @@
 use std::collections::BTreeSet;
 
 use super::{
-    and_list,
-    compat::{compare_shapes, Breaking, Compat},
-    default_placeholder,
     finding::Finding,
-    likeliest_rename,
     rules::{self, Rule},
-    shape::{FieldShape, TypeShape},
     snapshot::{EventShape, Place, Snapshot, VersionShape},
 };
-use crate::{diagnostics::Label, model::Schema};
+use crate::{
+    diagnostics::Label,
+    ir::Schema,
+    types::{and_list, compare_shapes, default_placeholder, likeliest_rename, Breaking, Compat, FieldShape, TypeShape},
+};
 
-/// Every finding of `new` against `old`, breaking changes and notes, ordered by where they point in `new`.
+/// Every finding of the checked schema `new` against `old`, breaking changes and notes, ordered by where they point in
+/// `new`.
 pub fn check_against(old: &Snapshot, new: &Schema) -> Vec<Finding> {
     let new_snapshot = Snapshot::from_schema(new);
     let context = Context { old, new: &new_snapshot, schema: new };
@@ -218,7 +218,12 @@ fn check_upcast_paths(context: &Context<'_>, findings: &mut Vec<Finding>) {
         let versions: Vec<u32> = pair.new.versions.iter().map(|shape| shape.version).collect();
         for window in versions.windows(2) {
             let (from, to) = (window[0], window[1]);
-            if from < lowest || context.schema.upcast_from(&pair.new.name, from).is_some_and(|step| step.to == to) {
+            let has_step = context
+                .schema
+                .event_named(&pair.new.name)
+                .and_then(|event| event.version(from))
+                .is_some_and(|version| version.upcast.is_some() && to == from.saturating_add(1));
+            if from < lowest || has_step {
                 continue;
             }
             let blocked: Vec<String> =
@@ -395,8 +400,8 @@ fn check_named_types(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
     }
     for (name, old_shape) in old_named {
-        let new_shape = TypeShape::named(context.schema, name);
-        if matches!(new_shape, TypeShape::Unresolved(_)) || *old_shape == new_shape {
+        let Some(new_shape) = context.schema.named_shape(name) else { continue };
+        if *old_shape == new_shape {
             continue;
         }
         // The released versions whose old and new declarations both hold the type.

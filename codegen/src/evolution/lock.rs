@@ -11,10 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    shape::{FieldShape, TypeShape},
-    snapshot::{AggregateShape, CommandShape, EventShape, Snapshot, VersionShape},
-};
+use super::snapshot::{AggregateShape, CommandShape, EventShape, Snapshot, VersionShape};
+use crate::types::{FieldShape, TypeShape};
 
 /// The lock format this version of Factum writes and reads.
 pub const LOCK_FORMAT: u32 = 1;

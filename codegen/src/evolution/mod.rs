@@ -1,36 +1,32 @@
 //! Schema evolution: the shapes of stored payloads, type compatibility, the validation of upcast steps, lock files,
 //! and the checker that tells whether a new schema still reads every event an old one wrote.
 //!
-//! - `shape.rs`: the canonical, expanded shape of each event version and its fingerprint;
-//! - `compat.rs`: [`compare`]: the same type, a safe widening (with the conversion, for the upcast emitter), or a
-//!   breaking change with its reason;
-//! - `steps.rs`: the checks of declarative `upcast` steps, run by [`crate::check::check`];
-//! - `snapshot.rs` and `lock.rs`: what a schema stores, taken from a schema or read from its lock file;
+//! - [`shape`] and [`compat`] (re-exported from [`crate::types`], the layer the checks share): the canonical,
+//!   expanded shape of each event version and its fingerprint, and [`compare_shapes`]: the same type, a safe
+//!   widening, or a breaking change with its reason;
+//! - `snapshot.rs` and `lock.rs`: what a checked schema stores, taken from it or read from its lock file;
 //! - `rules.rs`, `check.rs`, `finding.rs`: the rules as data, the checker, and its findings as diagnostics.
 //!
 //! File access goes through [`crate::fs`], as everywhere in codegen: [`check_files`] and [`load_snapshot`] are the
 //! only functions here that touch files.
 
 mod check;
-pub mod compat;
 mod finding;
 mod lock;
 pub mod rules;
-pub mod shape;
 mod snapshot;
-pub(crate) mod steps;
 
 use std::path::{Path, PathBuf};
 
+pub use crate::types::{compare_shapes, compat, shape, Breaking, Compat, Widening};
+pub use crate::types::{FieldShape, TypeShape};
 pub use check::check_against;
-pub use compat::{compare, compare_shapes, Breaking, Compat, Widening};
 pub use finding::{findings_report, render_plain, Finding};
 pub use lock::{LockError, LOCK_FORMAT};
 pub use rules::{Rule, RULES};
-pub use shape::{FieldShape, TypeShape};
 pub use snapshot::{AggregateShape, CommandShape, EventShape, Location, Place, Snapshot, VersionShape};
 
-use crate::{diagnostics::SchemaErrors, fs, model::Schema};
+use crate::{diagnostics::SchemaErrors, fs, ir::Schema};
 
 /// Why two schemas (or a schema and a lock file) could not be compared.
 #[derive(Debug, thiserror::Error)]
@@ -81,45 +77,7 @@ pub fn check_files(schema: &Path, against: &Path) -> Result<Vec<Finding>, Evolut
     Ok(check_against(&old, &new))
 }
 
-/// The lock file text of a schema.
+/// The lock file text of a checked schema.
 pub fn lock_text(schema: &Schema) -> String {
     Snapshot::from_schema(schema).to_lock()
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [only] => only.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// Among `candidates` (new fields of the same type as the removed field `old`), the likeliest new name of `old`: the
-/// longest common start or end (`customer` -> `customer_name`), then the smallest edit distance, then the first.
-fn likeliest_rename(old: &str, candidates: &[&str]) -> Option<usize> {
-    let common = |a: &str, b: &str| {
-        let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-        let suffix = a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).count();
-        prefix.max(suffix)
-    };
-    (0..candidates.len()).min_by_key(|index| {
-        let candidate = candidates[*index];
-        (std::cmp::Reverse(common(old, candidate)), strsim::damerau_levenshtein(old, candidate), *index)
-    })
-}
-
-/// What to write after `field =` in a step for a field of type `ty`: the literal when there is only one kind
-/// (`none`, `[]`, `{}`), a placeholder otherwise, and `None` when no literal can stand for the type.
-fn default_placeholder(ty: &TypeShape) -> Option<&'static str> {
-    use crate::model::Builtin;
-    match ty {
-        TypeShape::Option(_) => Some("none"),
-        TypeShape::List(_) => Some("[]"),
-        TypeShape::Map(..) => Some("{}"),
-        TypeShape::Enum { .. } => Some("<variant>"),
-        TypeShape::Builtin(Builtin::Bytes | Builtin::Uuid | Builtin::Timestamp | Builtin::Date)
-        | TypeShape::Record { .. } => None,
-        TypeShape::Builtin(_) | TypeShape::Unresolved(_) => Some("<value>"),
-    }
 }

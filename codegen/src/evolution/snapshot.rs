@@ -9,10 +9,11 @@ use std::{collections::BTreeMap, fmt, sync::Arc};
 
 use serde::Serialize;
 
-use super::shape::{field_shapes, fingerprint, shape_text, FieldShape, TypeShape};
 use crate::{
     diagnostics::{line_column, LineColumn},
-    model::{Schema, Span},
+    ir::Schema,
+    model::Span,
+    types::{fingerprint, shape_text, FieldShape, TypeShape},
 };
 
 /// What a schema stores, and where each part was declared.
@@ -152,42 +153,42 @@ impl fmt::Display for Location {
 }
 
 impl Snapshot {
-    /// The snapshot of `schema`, remembering where each entry was declared in it.
+    /// The snapshot of a checked schema, remembering where each entry was declared in it.
     pub fn from_schema(schema: &Schema) -> Snapshot {
         let mut places = BTreeMap::new();
         let mut events = Vec::new();
-        for name in schema.event_names() {
-            let mut versions: Vec<VersionShape> = schema
-                .event_versions(name)
+        for event in &schema.events {
+            let name = &event.name.name;
+            places.insert(Place::Event(name.clone()), event.name.span);
+            let versions: Vec<VersionShape> = event
+                .versions
+                .iter()
                 .map(|def| {
-                    places.entry(Place::Event(name.to_owned())).or_insert(def.name.span);
                     places.insert(
-                        Place::Version(name.to_owned(), def.version),
-                        Span::new(def.name.span.start, def.version_span.end),
+                        Place::Version(name.clone(), def.version),
+                        Span::new(def.name_span.start, def.version_span.end),
                     );
                     for field in &def.fields {
-                        let place = Place::Field(name.to_owned(), def.version, field.name.name.clone());
-                        places.insert(place, Span::new(field.name.span.start, field.ty.span.end));
+                        let place = Place::Field(name.clone(), def.version, field.name.name.clone());
+                        places.insert(place, Span::new(field.name.span.start, field.ty_span.end));
                     }
-                    VersionShape { version: def.version, fields: field_shapes(schema, &def.fields) }
+                    VersionShape { version: def.version, fields: schema.field_shapes(&def.fields) }
                 })
                 .collect();
-            versions.sort_by_key(|version| version.version);
-            versions.dedup_by_key(|version| version.version);
-            let mut aliases: Vec<String> = schema.aliases_of(name).map(|alias| alias.name.clone()).collect();
+            let mut aliases: Vec<String> = event.aliases.iter().map(|alias| alias.name.clone()).collect();
             aliases.sort();
             aliases.dedup();
-            events.push(EventShape { name: name.to_owned(), aliases, versions });
+            events.push(EventShape { name: name.clone(), aliases, versions });
         }
         events.sort_by(|a, b| a.name.cmp(&b.name));
         for alias in &schema.aliases {
             places.entry(Place::Alias(alias.old.name.clone())).or_insert(alias.old.span);
         }
-        for def in &schema.types {
+        for def in &schema.records {
             places.entry(Place::Type(def.name.name.clone())).or_insert(def.name.span);
             for field in &def.fields {
                 let place = Place::TypeField(def.name.name.clone(), field.name.name.clone());
-                places.entry(place).or_insert(Span::new(field.name.span.start, field.ty.span.end));
+                places.entry(place).or_insert(Span::new(field.name.span.start, field.ty_span.end));
             }
         }
         for def in &schema.enums {
@@ -205,14 +206,14 @@ impl Snapshot {
                     .map(|command| {
                         let place = Place::Command(name.clone(), command.name.name.clone());
                         places.entry(place).or_insert(command.name.span);
-                        CommandShape { name: command.name.name.clone(), fields: field_shapes(schema, &command.fields) }
+                        CommandShape { name: command.name.name.clone(), fields: schema.field_shapes(&command.fields) }
                     })
                     .collect();
                 commands.sort_by(|a, b| a.name.cmp(&b.name));
                 AggregateShape {
                     name,
-                    id: TypeShape::of(schema, &aggregate.id),
-                    state: field_shapes(schema, &aggregate.state),
+                    id: schema.shape(&aggregate.id),
+                    state: schema.field_shapes(&aggregate.state),
                     commands,
                 }
             })

@@ -4,6 +4,10 @@
 //!
 //! The grammar guarantees the shape of the tree, but nothing here relies on it to avoid a panic: every part is
 //! matched by rule, and a part that is somehow missing leaves a default behind instead of unwrapping.
+//!
+//! A declaration with a problem is reported and kept, never dropped, so that the checks still see it and report
+//! everything else at once: an aggregate without an `id` gets a placeholder id, and an event or upcast whose version
+//! cannot be read gets version 0, which no readable version has and which the checks on versions pass over.
 
 use pest::iterators::{Pair, Pairs};
 
@@ -25,22 +29,10 @@ pub(super) fn lower(pairs: Pairs<'_, Rule>, offset: usize, diagnostics: &mut Vec
         match declaration.as_rule() {
             Rule::type_def => schema.types.push(lowerer.type_def(declaration)),
             Rule::enum_def => schema.enums.push(lowerer.enum_def(declaration)),
-            Rule::event_def => {
-                if let Some(event) = lowerer.event_def(declaration) {
-                    schema.events.push(event);
-                }
-            }
-            Rule::aggregate_def => {
-                if let Some(aggregate) = lowerer.aggregate_def(declaration) {
-                    schema.aggregates.push(aggregate);
-                }
-            }
+            Rule::event_def => schema.events.push(lowerer.event_def(declaration)),
+            Rule::aggregate_def => schema.aggregates.push(lowerer.aggregate_def(declaration)),
             Rule::projection_def => schema.projections.push(lowerer.projection_def(declaration)),
-            Rule::upcast_def => {
-                if let Some(upcast) = lowerer.upcast_def(declaration) {
-                    schema.upcasts.push(upcast);
-                }
-            }
+            Rule::upcast_def => schema.upcasts.push(lowerer.upcast_def(declaration)),
             Rule::alias_def => schema.aliases.push(lowerer.alias_def(declaration)),
             _ => {}
         }
@@ -93,8 +85,8 @@ impl Lowerer<'_> {
         variant
     }
 
-    /// An event version, or `None` (with a diagnostic) when its version tag is unusable.
-    fn event_def(&mut self, pair: Pair<'_, Rule>) -> Option<EventDef> {
+    /// An event version; one whose version tag is unusable is reported and kept as version 0.
+    fn event_def(&mut self, pair: Pair<'_, Rule>) -> EventDef {
         let mut def = EventDef {
             docs: Docs::new(),
             name: self.placeholder(&pair),
@@ -102,23 +94,19 @@ impl Lowerer<'_> {
             version_span: Span::default(),
             fields: Vec::new(),
         };
-        let mut valid_version = true;
         for part in pair.into_inner() {
             match part.as_rule() {
                 Rule::docs => def.docs = docs(part),
                 Rule::event_name => def.name = self.ident(&part),
                 Rule::version => {
                     def.version_span = self.span(&part);
-                    match self.version(&part) {
-                        Some(version) => def.version = version,
-                        None => valid_version = false,
-                    }
+                    def.version = self.version(&part).unwrap_or(0);
                 }
                 Rule::field => def.fields.push(self.field(part)),
                 _ => {}
             }
         }
-        valid_version.then_some(def)
+        def
     }
 
     // An event version is a number from 1 to `u32::MAX`, written `v1`.
@@ -147,8 +135,9 @@ impl Lowerer<'_> {
         }
     }
 
-    /// An aggregate, or `None` (with a diagnostic) when it has no `id`.
-    fn aggregate_def(&mut self, pair: Pair<'_, Rule>) -> Option<AggregateDef> {
+    /// An aggregate; one without an `id` is reported and kept with a placeholder id (a `Uuid` at its name), which no
+    /// check finds fault with.
+    fn aggregate_def(&mut self, pair: Pair<'_, Rule>) -> AggregateDef {
         let mut docs_found = Docs::new();
         let mut name = self.placeholder(&pair);
         let mut id: Option<(TypeRef, Span)> = None;
@@ -193,19 +182,22 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
-        let Some((id, _)) = id else {
-            let diagnostic = Diagnostic::error(
-                "factum::missing-id",
-                format!("aggregate `{}` has no `id`", name.name),
-                name.span,
-                "no `id` member",
-            )
-            .with_help("declare the type of the id that tells instances apart, e.g. `id: Uuid`");
-            self.diagnostics.push(diagnostic);
-            return None;
+        let id = match id {
+            Some((id, _)) => id,
+            None => {
+                let diagnostic = Diagnostic::error(
+                    "factum::missing-id",
+                    format!("aggregate `{}` has no `id`", name.name),
+                    name.span,
+                    "no `id` member",
+                )
+                .with_help("declare the type of the id that tells instances apart, e.g. `id: Uuid`");
+                self.diagnostics.push(diagnostic);
+                TypeRef { kind: TypeKind::Builtin(Builtin::Uuid), span: name.span }
+            }
         };
         let state = state.map(|(fields, _)| fields).unwrap_or_default();
-        Some(AggregateDef { docs: docs_found, name, id, state, commands })
+        AggregateDef { docs: docs_found, name, id, state, commands }
     }
 
     /// The `id` keyword's span and the id's type.
@@ -309,8 +301,8 @@ impl Lowerer<'_> {
         def
     }
 
-    /// An upcasting step, or `None` (with a diagnostic) when one of its version tags is unusable.
-    fn upcast_def(&mut self, pair: Pair<'_, Rule>) -> Option<UpcastDef> {
+    /// An upcasting step; an unusable version tag is reported and kept as version 0.
+    fn upcast_def(&mut self, pair: Pair<'_, Rule>) -> UpcastDef {
         let whole = self.span(&pair);
         let mut def = UpcastDef {
             docs: Docs::new(),
@@ -322,7 +314,6 @@ impl Lowerer<'_> {
             body: UpcastBody::Steps(Vec::new()),
             span: whole,
         };
-        let mut valid_versions = true;
         let mut steps = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
@@ -332,17 +323,11 @@ impl Lowerer<'_> {
                 Rule::event_ref => def.event = self.ident(&part),
                 Rule::from_version => {
                     def.from_span = self.span(&part);
-                    match self.version(&part) {
-                        Some(version) => def.from = version,
-                        None => valid_versions = false,
-                    }
+                    def.from = self.version(&part).unwrap_or(0);
                 }
                 Rule::to_version => {
                     def.to_span = self.span(&part);
-                    match self.version(&part) {
-                        Some(version) => def.to = version,
-                        None => valid_versions = false,
-                    }
+                    def.to = self.version(&part).unwrap_or(0);
                 }
                 Rule::kw_custom => def.body = UpcastBody::Custom(self.span(&part)),
                 Rule::rename_step | Rule::drop_step | Rule::default_step => steps.push(self.upcast_step(part)),
@@ -352,7 +337,7 @@ impl Lowerer<'_> {
         if let UpcastBody::Steps(body) = &mut def.body {
             *body = steps;
         }
-        valid_versions.then_some(def)
+        def
     }
 
     fn upcast_step(&mut self, pair: Pair<'_, Rule>) -> UpcastStep {

@@ -1,18 +1,19 @@
 //! Type compatibility: whether a value stored under an old field type can become a value of the new one.
 //!
-//! [`compare`] answers one of three ways. [`Compat::Same`]: the value moves as it is. [`Compat::Widening`]: every old
+//! [`compare_shapes`] answers one of three ways. [`Compat::Same`]: the value moves as it is. [`Compat::Widening`]: every old
 //! value has a new one, found by a conversion the generated code can write without help (`i32` to `i64`, `T` to
 //! `T?`, any integer to `f64`, and those inside lists, options and map values); the [`Widening`] tells the
 //! conversion level by level. [`Compat::Breaking`]: no such conversion, with the reason (an option became required,
 //! a list became a single value, an enum lost a variant, a record changed, or another type altogether).
 //!
-//! The same decision serves two callers: the upcast emitter, which turns a widening into a conversion expression for
-//! a field carried over by a declarative step, and the evolution checker, which classifies a changed field.
+//! The same decision serves three callers: the checks, which reject a declarative upcast step that would need more
+//! than a widening; the checked model, which records the widening of each field a step carries over, for the upcast
+//! emitter to turn into a conversion; and the evolution checker, which classifies a changed field.
 
 use std::fmt;
 
 use super::shape::{FieldShape, TypeShape};
-use crate::model::{Builtin, Schema, TypeRef};
+use crate::model::Builtin;
 
 /// How an old field type relates to a new one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,12 +132,6 @@ impl fmt::Display for Breaking {
             Breaking::TypeChanged { old, new } => write!(f, "`{old}` became `{new}`"),
         }
     }
-}
-
-/// Compares the old type `old` of a field with its new type `new`, both written in `schema` (the versions of an
-/// event in one schema, as the upcast emitter sees them).
-pub fn compare(schema: &Schema, old: &TypeRef, new: &TypeRef) -> Compat {
-    compare_shapes(&TypeShape::of(schema, old), &TypeShape::of(schema, new))
 }
 
 /// Compares two expanded types, which may come from different schemas (an old schema or a lock file, and the

@@ -4,27 +4,27 @@
 //! For each field of the newer version, the generated conversion takes the same-named field of the older version
 //! (moved, or safely widened), the field a `rename` names, or the literal a default gives; every field of the older
 //! version that the newer one lacks must be `drop`ped or `rename`d. Each rule is one `check_*` function below, run
-//! from [`crate::check::check`]. Steps whose event or versions do not exist, or that skip versions, are reported by
+//! from [`super::check`]. Steps whose event or versions do not exist, or that skip versions, are reported by
 //! the declaration checks and skipped here; a `custom` step is written in Rust and needs no checking.
 
 use std::collections::HashMap;
 
-use super::{
-    compat::{compare, Breaking, Compat},
-    default_placeholder, likeliest_rename,
-    shape::TypeShape,
-};
+use super::{did_you_mean, Check};
 use crate::{
-    check::{did_you_mean, Check},
     diagnostics::Diagnostic,
+    index::Index,
     model::{
-        Builtin, EventDef, Field, Ident, Literal, LiteralKind, Schema, TypeKind, TypeRef, UpcastBody, UpcastDef,
-        UpcastStep,
+        Builtin, EventDef, Field, Ident, Literal, LiteralKind, TypeKind, TypeRef, UpcastBody, UpcastDef, UpcastStep,
+    },
+    types::{
+        compare_shapes, default_placeholder, likeliest_rename,
+        value::{integer_range, value_of},
+        Breaking, Compat,
     },
 };
 
-/// The rules on declarative upcast steps: a group of [`crate::check::check`].
-pub(crate) const CHECKS: &[Check] = &[
+/// The rules on declarative upcast steps: a group of [`super::check`].
+pub(super) const CHECKS: &[Check] = &[
     check_step_targets,
     check_renames_into_kept_fields,
     check_defaults_of_kept_fields,
@@ -35,19 +35,19 @@ pub(crate) const CHECKS: &[Check] = &[
 ];
 
 /// Every declarative step whose two versions are declared and consecutive, with what its changes say.
-fn plans(schema: &Schema) -> Vec<Plan<'_>> {
-    schema.upcasts.iter().filter_map(|upcast| Plan::new(schema, upcast)).collect()
+fn plans<'a>(index: &'a Index<'a>) -> Vec<Plan<'a>> {
+    index.schema.upcasts.iter().filter_map(|upcast| Plan::new(index, upcast)).collect()
 }
 
 /// The plans whose steps name only existing fields, each at most once on each side: the others are reported (as
 /// unknown or repeated fields), and what their fields would get is not judged, so that one mistake is reported once.
-fn unambiguous_plans(schema: &Schema) -> Vec<Plan<'_>> {
-    plans(schema).into_iter().filter(|plan| !plan.names_unknown_fields() && !plan.repeats_fields()).collect()
+fn unambiguous_plans<'a>(index: &'a Index<'a>) -> Vec<Plan<'a>> {
+    plans(index).into_iter().filter(|plan| !plan.names_unknown_fields() && !plan.repeats_fields()).collect()
 }
 
 /// One declarative step with both of its versions, and what its changes say about each field.
 struct Plan<'a> {
-    schema: &'a Schema,
+    index: &'a Index<'a>,
     upcast: &'a UpcastDef,
     steps: &'a [UpcastStep],
     old: &'a EventDef,
@@ -63,15 +63,15 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(schema: &'a Schema, upcast: &'a UpcastDef) -> Option<Plan<'a>> {
+    fn new(index: &'a Index<'a>, upcast: &'a UpcastDef) -> Option<Plan<'a>> {
         let UpcastBody::Steps(steps) = &upcast.body else { return None };
         if upcast.from.checked_add(1) != Some(upcast.to) {
             return None;
         }
-        let old = schema.event_version(&upcast.event.name, upcast.from)?;
-        let new = schema.event_version(&upcast.event.name, upcast.to)?;
+        let old = index.event_version(&upcast.event.name, upcast.from)?;
+        let new = index.event_version(&upcast.event.name, upcast.to)?;
         let mut plan = Plan {
-            schema,
+            index,
             upcast,
             steps,
             old,
@@ -184,13 +184,13 @@ impl<'a> Plan<'a> {
         let candidates: Vec<&Field> =
             self.unaccounted_new().filter(|field| self.old_field(&field.name.name).is_none()).collect();
         for old in self.unaccounted_old() {
-            let old_shape = TypeShape::of(self.schema, &old.ty);
+            let Some(old_shape) = self.index.shape(&old.ty) else { continue };
             let same_type: Vec<&Field> = candidates
                 .iter()
                 .copied()
                 .filter(|new| {
                     !pairs.iter().any(|(_, paired)| paired.name.name == new.name.name)
-                        && TypeShape::of(self.schema, &new.ty) == old_shape
+                        && self.index.shape(&new.ty).as_ref() == Some(&old_shape)
                 })
                 .collect();
             let names: Vec<&str> = same_type.iter().map(|new| new.name.name.as_str()).collect();
@@ -204,8 +204,8 @@ impl<'a> Plan<'a> {
 
 // Every field a step names exists: `rename` and `drop` name fields of the older version, the target of `rename`
 // and a default name fields of the newer one.
-fn check_step_targets(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for plan in &plans(schema) {
+fn check_step_targets(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for plan in &plans(index) {
         let unknown = |field: &Ident, event: &EventDef, event_name: String| {
             let candidates = event.fields.iter().map(|field| field.name.name.as_str());
             let diagnostic = Diagnostic::error(
@@ -237,8 +237,8 @@ fn check_step_targets(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
 
 // A rename does not overwrite a field the older version keeps: renaming into `b` when `b` exists in the older version
 // and is neither dropped nor renamed away would give the newer `b` two values.
-fn check_renames_into_kept_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for plan in unambiguous_plans(schema).iter() {
+fn check_renames_into_kept_fields(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for plan in unambiguous_plans(index).iter() {
         for step in plan.steps {
             let UpcastStep::Rename { from, to } = step else { continue };
             let Some(existing) = plan.old_field(&to.name) else { continue };
@@ -267,8 +267,8 @@ fn check_renames_into_kept_fields(schema: &Schema, diagnostics: &mut Vec<Diagnos
 
 // A default is for a field the older version does not carry over: a field that exists in the older version keeps its
 // value, unless the step drops or renames it away.
-fn check_defaults_of_kept_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for plan in unambiguous_plans(schema).iter() {
+fn check_defaults_of_kept_fields(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for plan in unambiguous_plans(index).iter() {
         for step in plan.steps {
             let UpcastStep::Default { field, value } = step else { continue };
             let Some(existing) = plan.old_field(&field.name) else { continue };
@@ -292,8 +292,8 @@ fn check_defaults_of_kept_fields(schema: &Schema, diagnostics: &mut Vec<Diagnost
 
 // Every field of the older version that the newer one lacks is dropped or renamed; one that looks renamed (a new
 // field of the same type has no value) is reported as a missing rename.
-fn check_removed_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for plan in unambiguous_plans(schema).iter() {
+fn check_removed_fields(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for plan in unambiguous_plans(index).iter() {
         let renames = plan.likely_renames();
         for field in plan.unaccounted_old() {
             let name = &field.name.name;
@@ -331,15 +331,15 @@ fn check_removed_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
 
 // Every field of the newer version gets a value: carried over from the older version, renamed into, or given a
 // default (fields reported as likely renames are not reported again).
-fn check_added_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for plan in unambiguous_plans(schema).iter() {
+fn check_added_fields(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for plan in unambiguous_plans(index).iter() {
         let renames = plan.likely_renames();
         for field in plan.unaccounted_new() {
             let name = &field.name.name;
             if renames.iter().any(|(_, new)| new.name.name == *name) {
                 continue;
             }
-            let shape = TypeShape::of(plan.schema, &field.ty);
+            let Some(shape) = plan.index.shape(&field.ty) else { continue };
             let help = match default_placeholder(&shape) {
                 Some(value) => format!("add `{name} = {value}` to the step"),
                 None => {
@@ -362,8 +362,8 @@ fn check_added_fields(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 // A field carried over (same name, or renamed) keeps its type or widens safely: anything else needs a `custom` step.
-fn check_carried_types(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for plan in unambiguous_plans(schema).iter() {
+fn check_carried_types(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for plan in unambiguous_plans(index).iter() {
         let mut carried: Vec<(&Field, &Field, Option<&Ident>)> = Vec::new();
         for old in &plan.old.fields {
             let name = old.name.name.as_str();
@@ -378,11 +378,10 @@ fn check_carried_types(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
             }
         }
         for (old, new, renamed) in carried {
-            let (old_shape, new_shape) = (TypeShape::of(plan.schema, &old.ty), TypeShape::of(plan.schema, &new.ty));
-            if !old_shape.is_resolved() || !new_shape.is_resolved() {
+            let (Some(old_shape), Some(new_shape)) = (plan.index.shape(&old.ty), plan.index.shape(&new.ty)) else {
                 continue;
-            }
-            let Compat::Breaking(breaking) = compare(plan.schema, &old.ty, &new.ty) else { continue };
+            };
+            let Compat::Breaking(breaking) = compare_shapes(&old_shape, &new_shape) else { continue };
             let (old_text, new_text) = (old_shape.shallow(), new_shape.shallow());
             let subject = match renamed {
                 Some(_) => format!("field `{}` (renamed to `{}`)", old.name.name, new.name.name),
@@ -433,17 +432,17 @@ fn check_carried_types(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
 // type, a number for `f64`, `true` or `false` for `bool`, `none` (or a value of the inner type) for an option, `[]`
 // for a list, `{}` for a map, a variant for an enum; no literal stands for `Uuid`, `Timestamp`, `Date`, `Bytes` or a
 // record type.
-fn check_default_literals(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
-    for plan in &plans(schema) {
+fn check_default_literals(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    for plan in &plans(index) {
         for step in plan.steps {
             let UpcastStep::Default { field, value } = step else { continue };
             let Some(target) = plan.new_field(&field.name) else { continue };
-            let shape = TypeShape::of(plan.schema, &target.ty);
-            if !shape.is_resolved() || fits(plan.schema, &target.ty, value) {
+            let Some(shape) = plan.index.shape(&target.ty) else { continue };
+            if fits(plan.index, &target.ty, value) {
                 continue;
             }
             let type_text = shape.shallow();
-            let label = match expected(plan.schema, &target.ty) {
+            let label = match expected(plan.index, &target.ty) {
                 Some(expected) => format!("expected {expected}"),
                 None => format!("no literal is a value of `{type_text}`"),
             };
@@ -454,7 +453,7 @@ fn check_default_literals(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
                 label,
             )
             .with_label(target.ty.span, format!("`{}` is declared `{type_text}` here", field.name));
-            if let Some(help) = literal_help(plan.schema, &target.ty, value) {
+            if let Some(help) = literal_help(plan.index, &target.ty, value) {
                 diagnostic = diagnostic.with_help(help);
             }
             diagnostics.push(diagnostic);
@@ -463,40 +462,15 @@ fn check_default_literals(schema: &Schema, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 /// Whether `literal` is a value of `ty`.
-fn fits(schema: &Schema, ty: &TypeRef, literal: &Literal) -> bool {
-    match (&ty.kind, &literal.kind) {
-        (TypeKind::Option(_), LiteralKind::None) => true,
-        (TypeKind::Option(inner), _) => fits(schema, inner, literal),
-        (TypeKind::List(_), LiteralKind::EmptyList) | (TypeKind::Map(..), LiteralKind::EmptyMap) => true,
-        (TypeKind::Builtin(builtin), kind) => match (builtin, kind) {
-            (Builtin::String, LiteralKind::String(_)) | (Builtin::Bool, LiteralKind::Bool(_)) => true,
-            (Builtin::F64, LiteralKind::Float(_) | LiteralKind::Integer(_)) => true,
-            (_, LiteralKind::Integer(value)) => integer_range(*builtin).is_some_and(|range| range.contains(value)),
-            _ => false,
-        },
-        (TypeKind::Named(name), LiteralKind::Variant(variant)) => {
-            schema.enum_def(name).is_some_and(|def| def.variants.iter().any(|declared| declared.name.name == *variant))
-        }
-        _ => false,
-    }
-}
-
-/// The values an integer type holds.
-fn integer_range(builtin: Builtin) -> Option<std::ops::RangeInclusive<i128>> {
-    match builtin {
-        Builtin::I32 => Some(i32::MIN.into()..=i32::MAX.into()),
-        Builtin::I64 => Some(i64::MIN.into()..=i64::MAX.into()),
-        Builtin::U32 => Some(0..=u32::MAX.into()),
-        Builtin::U64 => Some(0..=u64::MAX.into()),
-        _ => None,
-    }
+fn fits(index: &Index<'_>, ty: &TypeRef, literal: &Literal) -> bool {
+    value_of(ty, &literal.kind, &|name, variant| index.variant(name, variant)).is_some()
 }
 
 /// The literals of `ty`, as a noun phrase (`a string`, `` `none` or an integer from 0 to 4294967295 ``); `None` when no
 /// literal is a value of it.
-fn expected(schema: &Schema, ty: &TypeRef) -> Option<String> {
+fn expected(index: &Index<'_>, ty: &TypeRef) -> Option<String> {
     match &ty.kind {
-        TypeKind::Option(inner) => Some(match expected(schema, inner) {
+        TypeKind::Option(inner) => Some(match expected(index, inner) {
             Some(inner) => format!("`none` or {inner}"),
             None => "`none`".to_owned(),
         }),
@@ -511,7 +485,7 @@ fn expected(schema: &Schema, ty: &TypeRef) -> Option<String> {
                 integer_range(*builtin).map(|range| format!("an integer from {} to {}", range.start(), range.end()))
             }
         },
-        TypeKind::Named(name) => schema.enum_def(name).map(|def| {
+        TypeKind::Named(name) => index.enum_def(name).map(|def| {
             let variants: Vec<String> = def.variants.iter().map(|variant| format!("`{}`", variant.name.name)).collect();
             let variants = match variants.as_slice() {
                 [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
@@ -524,18 +498,18 @@ fn expected(schema: &Schema, ty: &TypeRef) -> Option<String> {
 
 /// A hint for a literal that does not fit `ty`: a close variant name, quotes around a bare word meant as a string,
 /// or a `custom` step for types no literal stands for.
-fn literal_help(schema: &Schema, ty: &TypeRef, literal: &Literal) -> Option<String> {
+fn literal_help(index: &Index<'_>, ty: &TypeRef, literal: &Literal) -> Option<String> {
     let mut base = ty;
     while let TypeKind::Option(inner) = &base.kind {
         base = inner;
     }
     match (&base.kind, &literal.kind) {
-        (TypeKind::Named(name), LiteralKind::Variant(word)) => schema.enum_def(name).and_then(|def| {
+        (TypeKind::Named(name), LiteralKind::Variant(word)) => index.enum_def(name).and_then(|def| {
             let variants = def.variants.iter().map(|variant| variant.name.name.as_str());
             did_you_mean(word, variants).map(|close| format!("did you mean `{close}`?"))
         }),
         (TypeKind::Builtin(Builtin::String), LiteralKind::Variant(word)) => Some(format!("did you mean `\"{word}\"`?")),
-        _ if expected(schema, base).is_none() => Some("make the step `custom` and set the field in Rust".to_owned()),
+        _ if expected(index, base).is_none() => Some("make the step `custom` and set the field in Rust".to_owned()),
         _ => None,
     }
 }

@@ -12,7 +12,7 @@ use std::{collections::BTreeMap, fmt};
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Builtin, Field, Schema, TypeKind, TypeRef};
+use crate::model::Builtin;
 
 /// A field's type with every named type expanded: what values of it look like in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +39,9 @@ pub enum TypeShape {
         /// Its variants, sorted.
         variants: Vec<String>,
     },
-    /// A name that is not declared, or a type that contains itself: only in schemas the checks reject.
-    Unresolved(String),
+    /// A record met again inside its own expansion (`type Node { children: [Node] }`): the back-reference of a type
+    /// that holds itself through a list or a map.
+    Recursive(String),
 }
 
 /// A field of an event version, a record, a command or a state, with its expanded type.
@@ -53,16 +54,6 @@ pub struct FieldShape {
 }
 
 impl TypeShape {
-    /// The shape of `ty`, with named types resolved in `schema`.
-    pub fn of(schema: &Schema, ty: &TypeRef) -> TypeShape {
-        expand(schema, ty, &mut Vec::new())
-    }
-
-    /// The shape of the `type` or `enum` declared as `name` in `schema` (`Unresolved` when there is none).
-    pub fn named(schema: &Schema, name: &str) -> TypeShape {
-        expand_named(schema, name, &mut Vec::new())
-    }
-
     /// The type as the schema language spells it, without inlining definitions: `[LineItem]`, `String?`.
     pub fn shallow(&self) -> String {
         match self {
@@ -70,25 +61,14 @@ impl TypeShape {
             TypeShape::List(inner) => format!("[{}]", inner.shallow()),
             TypeShape::Option(inner) => format!("{}?", inner.shallow()),
             TypeShape::Map(key, value) => format!("Map<{}, {}>", key.shallow(), value.shallow()),
-            TypeShape::Record { name, .. } | TypeShape::Enum { name, .. } | TypeShape::Unresolved(name) => name.clone(),
-        }
-    }
-
-    /// Whether every name inside resolved to a declaration.
-    pub fn is_resolved(&self) -> bool {
-        match self {
-            TypeShape::Builtin(_) | TypeShape::Enum { .. } => true,
-            TypeShape::List(inner) | TypeShape::Option(inner) => inner.is_resolved(),
-            TypeShape::Map(key, value) => key.is_resolved() && value.is_resolved(),
-            TypeShape::Record { fields, .. } => fields.iter().all(|field| field.ty.is_resolved()),
-            TypeShape::Unresolved(_) => false,
+            TypeShape::Record { name, .. } | TypeShape::Enum { name, .. } | TypeShape::Recursive(name) => name.clone(),
         }
     }
 
     /// Adds every record and enum inside this type (itself included) to `named`, by name.
     pub fn collect_named<'a>(&'a self, named: &mut BTreeMap<&'a str, &'a TypeShape>) {
         match self {
-            TypeShape::Builtin(_) | TypeShape::Unresolved(_) => {}
+            TypeShape::Builtin(_) | TypeShape::Recursive(_) => {}
             TypeShape::List(inner) | TypeShape::Option(inner) => inner.collect_named(named),
             TypeShape::Map(key, value) => {
                 key.collect_named(named);
@@ -113,7 +93,7 @@ impl TypeShape {
 
     /// Reads a type back from its canonical text (see the module docs).
     pub fn parse(text: &str) -> Result<TypeShape, ShapeParseError> {
-        let mut reader = Reader { text, at: 0 };
+        let mut reader = Reader { text, at: 0, open: Vec::new() };
         let shape = reader.ty(0)?;
         if reader.at != text.len() {
             return Err(reader.error("unexpected text after the type"));
@@ -132,7 +112,7 @@ impl fmt::Display for TypeShape {
             TypeShape::Map(key, value) => write!(f, "Map<{key},{value}>"),
             TypeShape::Record { name, fields } => write!(f, "{name}{}", FieldsText(fields)),
             TypeShape::Enum { name, variants } => write!(f, "{name}({})", variants.join("|")),
-            TypeShape::Unresolved(name) => f.write_str(name),
+            TypeShape::Recursive(name) => f.write_str(name),
         }
     }
 }
@@ -153,16 +133,6 @@ impl fmt::Display for FieldsText<'_> {
     }
 }
 
-/// The shapes of `fields`, sorted by name.
-pub fn field_shapes(schema: &Schema, fields: &[Field]) -> Vec<FieldShape> {
-    let mut shapes: Vec<FieldShape> = fields
-        .iter()
-        .map(|field| FieldShape { name: field.name.name.clone(), ty: TypeShape::of(schema, &field.ty) })
-        .collect();
-    shapes.sort_by(|a, b| a.name.cmp(&b.name));
-    shapes
-}
-
 /// The canonical text of a payload with these fields (sorted by name): `{customer:String,items:[...]}`.
 pub fn shape_text(fields: &[FieldShape]) -> String {
     FieldsText(fields).to_string()
@@ -173,41 +143,6 @@ pub fn shape_text(fields: &[FieldShape]) -> String {
 pub fn fingerprint(shape_text: &str) -> String {
     let digest = Sha256::digest(shape_text.as_bytes());
     digest.iter().take(8).map(|byte| format!("{byte:02x}")).collect()
-}
-
-fn expand(schema: &Schema, ty: &TypeRef, stack: &mut Vec<String>) -> TypeShape {
-    match &ty.kind {
-        TypeKind::Builtin(builtin) => TypeShape::Builtin(*builtin),
-        TypeKind::Named(name) => expand_named(schema, name, stack),
-        TypeKind::List(inner) => TypeShape::List(Box::new(expand(schema, inner, stack))),
-        TypeKind::Option(inner) => TypeShape::Option(Box::new(expand(schema, inner, stack))),
-        TypeKind::Map(key, value) => {
-            TypeShape::Map(Box::new(expand(schema, key, stack)), Box::new(expand(schema, value, stack)))
-        }
-    }
-}
-
-/// Expands a named type; `stack` holds the records being expanded, so that a type containing itself (which the
-/// checks reject) ends as `Unresolved` instead of recursing forever.
-fn expand_named(schema: &Schema, name: &str, stack: &mut Vec<String>) -> TypeShape {
-    if stack.iter().any(|open| open == name) {
-        return TypeShape::Unresolved(name.to_owned());
-    }
-    if let Some(def) = schema.enum_def(name) {
-        let mut variants: Vec<String> = def.variants.iter().map(|variant| variant.name.name.clone()).collect();
-        variants.sort();
-        return TypeShape::Enum { name: name.to_owned(), variants };
-    }
-    let Some(def) = schema.type_def(name) else { return TypeShape::Unresolved(name.to_owned()) };
-    stack.push(name.to_owned());
-    let mut fields: Vec<FieldShape> = def
-        .fields
-        .iter()
-        .map(|field| FieldShape { name: field.name.name.clone(), ty: expand(schema, &field.ty, stack) })
-        .collect();
-    stack.pop();
-    fields.sort_by(|a, b| a.name.cmp(&b.name));
-    TypeShape::Record { name: name.to_owned(), fields }
 }
 
 /// Why canonical type text could not be read back.
@@ -230,6 +165,8 @@ const MAX_DEPTH: usize = 64;
 struct Reader<'a> {
     text: &'a str,
     at: usize,
+    /// The records whose fields are being read: a bare name among them is a recursive back-reference.
+    open: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -290,8 +227,10 @@ impl Reader<'_> {
         let start = self.at;
         let name = self.name()?.to_owned();
         if self.eat("{") {
-            let fields = self.fields(depth + 1)?;
-            return Ok(TypeShape::Record { name, fields });
+            self.open.push(name.clone());
+            let fields = self.fields(depth + 1);
+            self.open.pop();
+            return Ok(TypeShape::Record { name, fields: fields? });
         }
         if self.eat("(") {
             let mut variants = vec![self.name()?.to_owned()];
@@ -303,6 +242,7 @@ impl Reader<'_> {
         }
         match Builtin::from_keyword(&name) {
             Some(builtin) => Ok(TypeShape::Builtin(builtin)),
+            None if self.open.contains(&name) => Ok(TypeShape::Recursive(name)),
             None => {
                 self.at = start;
                 Err(self.error(&format!("`{name}` is neither a built-in type nor followed by its definition")))
@@ -342,6 +282,7 @@ mod tests {
             "Map<String,[OrderStatus(Paid|Placed)?]>",
             "Empty{}",
             "Outer{inner:Inner{at:Timestamp}?,tags:[String]}",
+            "Node{children:[Node],label:String}",
         ];
         for text in texts {
             let shape = TypeShape::parse(text).unwrap_or_else(|error| panic!("{error}"));
@@ -351,7 +292,7 @@ mod tests {
 
     #[test]
     fn malformed_text_is_an_error() {
-        for text in ["", "[String", "Map<String>", "LineItem", "u32??x", "Rec{a}", "E()", "{a:u32}", "9x"] {
+        for text in ["", "[String", "Map<String>", "LineItem", "u32??x", "Rec{a}", "E()", "{a:u32}", "9x", "A{b:B}"] {
             assert!(TypeShape::parse(text).is_err(), "{text:?} parsed");
         }
         let deep = format!("{}u32{}", "[".repeat(200), "]".repeat(200));
