@@ -316,6 +316,11 @@ fn render(numbers: Vec<u32>, forms: Forms) -> String {
         let on: Vec<String> = (0..count).map(|_| events.remove(tape.below(events.len()))).collect();
         schema.push_str(&format!("projection View{projection} {{ on {} }}\n", on.join(", ")));
     }
+    if !forms.user_code && !declared.events.is_empty() {
+        // A projection on every event, which needs no user code to compile, keeps the samples free of
+        // `unused-event` warnings, which a build script shows on every build.
+        schema.push_str(&format!("projection Everything {{ on {} }}\n", declared.events.join(", ")));
+    }
     schema
 }
 
@@ -349,8 +354,8 @@ proptest! {
 const SAMPLES: u64 = 4;
 
 /// The sample schemas `tests/build.rs` compiles against the runtime, so that code generated for random schemas is
-/// not only parsed but built. They leave out what needs user code (aggregates, projections, `custom` upcasts, whose
-/// generated code `tests/schemas/every_form.factum` covers), and are rendered from fixed seeds: this test fails when
+/// not only parsed but built. They leave out what needs user code (aggregates, projections with handlers, `custom`
+/// upcasts, whose generated code `tests/schemas/every_form.factum` covers), and are rendered from fixed seeds: this test fails when
 /// a file differs from what the renderer makes now. To update: `UPDATE_SAMPLES=1 cargo test -p factum-codegen --test
 /// valid_schemas`, then review the diff.
 #[test]

@@ -14,15 +14,15 @@ pub mod keywords {
 impl LoanDecide for Loan {
     type Error = Infallible;
 
-    fn lend(_: &LoanState, command: Lend) -> Result<Lent, Infallible> {
+    fn lend(&self, _: &LoanState, command: Lend) -> Result<Lent, Infallible> {
         Ok(Lent { r#type: command.r#type, r#for: command.r#for, items: command.items })
     }
 
-    fn r#return(_: &LoanState, command: Return) -> Result<Loop, Infallible> {
+    fn r#return(&self, _: &LoanState, command: Return) -> Result<Loop, Infallible> {
         Ok(Loop { r#where: command.r#where, r#in: command.r#in, r#async: None })
     }
 
-    fn play(state: &LoanState, command: Play) -> Result<Option<Match>, Infallible> {
+    fn play(&self, state: &LoanState, command: Play) -> Result<Option<Match>, Infallible> {
         Ok((state.r#type == Some(Kind::Match)).then_some(Match { r#where: command.r#where }))
     }
 }
