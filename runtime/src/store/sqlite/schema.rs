@@ -13,7 +13,7 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 ///
 /// - 1: a `WITHOUT ROWID` table clustered on `(stream_id, stream_version)`, the global log through an index on
 ///   `position`.
-/// - 2: the table keyed by `position` (see [`LAYOUT`]), event ids and aggregate types.
+/// - 2: the table keyed by `position` (its statements are in `schema.rs`), event ids and aggregate types.
 pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long opening, and a writer, wait for another process's lock before they fail.
