@@ -5,7 +5,7 @@ factum::schema!("$FACTUM_UI_CASES/schema/unused_event.factum");
 
 impl PingerDecide for Pinger {
     type Error = std::convert::Infallible;
-    fn ping(_: &PingerState, command: Ping) -> Result<Pinged, Self::Error> {
+    fn ping(&self, _: &PingerState, command: Ping) -> Result<Pinged, Self::Error> {
         Ok(Pinged { at: command.at })
     }
 }
