@@ -36,7 +36,11 @@ use crate::ir::Schema;
 /// them: the `Event`, `Versioned` and `EventSet` impls, the `From` impls of the sum enums and of declarative upcasting
 /// steps, the `Aggregate` and `Decide` glue, the `Projection` runner and its impl, and the traits the user implements
 /// (decide, evolve, custom upcasts, projection handlers). The impls name the types only by their Rust names, so they
-/// compile against hand-written types of the same names and shapes.
+/// compile against hand-written types of the same names and shapes, which must meet the runtime's bounds themselves
+/// (serde's traits on what is stored, `Default` on a state, ...).
+///
+/// The line falls where a derive front end would draw it: a user writes the marker struct to put a derive on, so it
+/// is a type; a derive on an enum adds the `From` impls of its variants, so they are impls.
 ///
 /// [`Items::All`] is the types followed by the impls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
