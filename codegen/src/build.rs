@@ -36,9 +36,18 @@ pub enum BuildError {
     /// A lock file could not be read.
     #[error(transparent)]
     Lock(evolution::EvolutionError),
+    /// Selectors of [`Config::type_attribute`] or [`Config::field_attribute`] name no type or field of any schema
+    /// compiled.
+    #[error("no generated type or field matches {}", list(.0))]
+    UnmatchedSelectors(Vec<String>),
     /// `OUT_DIR` is not set and no output folder was configured.
     #[error("`OUT_DIR` is not set: call `compile_schemas` from a build script, or set `Config::out_dir`")]
     NoOutDir,
+}
+
+/// "`A`, `B`": selectors as messages list them.
+fn list(selectors: &[String]) -> String {
+    selectors.iter().map(|selector| format!("`{selector}`")).collect::<Vec<_>>().join(", ")
 }
 
 impl std::fmt::Debug for BuildError {
@@ -80,6 +89,29 @@ impl Config {
         Ok(self)
     }
 
+    /// Which half of the code to generate: both by default, or the types or the impls alone (see [`emit::Items`]
+    /// for where the line falls).
+    pub fn items(mut self, items: emit::Items) -> Self {
+        self.options.items = items;
+        self
+    }
+
+    /// Adds attributes (e.g. `"#[derive(Hash)]"`) to the generated types `selector` names: a type's Rust name
+    /// (`Priority`, `OrderState`, `OrderCreatedV1`), an event's name for every version's struct, or `"."` for
+    /// every type. A malformed attribute or selector is an error here; a selector that matches no type of any
+    /// schema compiled fails [`Config::compile`].
+    pub fn type_attribute(mut self, selector: &str, attributes: &str) -> Result<Self, emit::AttributeError> {
+        self.options.type_attribute(selector, attributes)?;
+        Ok(self)
+    }
+
+    /// Adds attributes (e.g. `"#[serde(alias = \"client\")]"`) to the fields `selector` names, as `Type.field`:
+    /// the type as for [`Config::type_attribute`], the field by its name in the schema.
+    pub fn field_attribute(mut self, selector: &str, attributes: &str) -> Result<Self, emit::AttributeError> {
+        self.options.field_attribute(selector, attributes)?;
+        Ok(self)
+    }
+
     /// Whether to print `cargo:rerun-if-changed` for every schema (on by default; off outside build scripts).
     pub fn emit_rerun_if_changed(mut self, emit: bool) -> Self {
         self.emit_rerun_if_changed = emit;
@@ -94,7 +126,8 @@ impl Config {
         self
     }
 
-    /// Compiles each schema to `<out dir>/<file stem>.rs`, rewriting only files whose contents changed.
+    /// Compiles each schema to `<out dir>/<file stem>.rs`, rewriting only files whose contents changed. Nothing is
+    /// written unless every schema compiles and every attribute selector matches.
     ///
     /// Prints cargo's instructions: `cargo:rerun-if-changed` for each schema (and lock file), and one
     /// `cargo:warning` per warning of a schema, or note against its lock file.
@@ -108,6 +141,7 @@ impl Config {
             Some(dir) => dir.clone(),
             None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or(BuildError::NoOutDir)?).join("factum"),
         };
+        let mut compiled = Vec::with_capacity(schemas.len());
         for schema in schemas {
             let schema = schema.as_ref();
             if self.emit_rerun_if_changed {
@@ -127,7 +161,14 @@ impl Config {
             if self.check_against_lock {
                 self.check_lock(schema, &name, &source, &model, cargo)?;
             }
-            let code = crate::format(crate::generate(&model, &self.options), &name);
+            compiled.push((schema, name, model));
+        }
+        let unmatched = self.options.unmatched_selectors(compiled.iter().map(|(_, _, model)| model));
+        if !unmatched.is_empty() {
+            return Err(BuildError::UnmatchedSelectors(unmatched));
+        }
+        for (schema, name, model) in &compiled {
+            let code = crate::format(crate::generate(model, &self.options), name);
             let stem = schema.file_stem().map_or_else(|| "schema".into(), |stem| stem.to_string_lossy());
             fs::write_if_changed(&out_dir.join(format!("{stem}.rs")), &code)?;
         }
@@ -243,5 +284,42 @@ mod tests {
         );
         let shrunk = QUIET.replace("Low, High", "Low");
         check(&shrunk, Some(QUIET), Err("`DIR/flags.factum` has breaking changes against `DIR/flags.factum.lock`"));
+    }
+
+    /// Compiles `QUIET` with `config` and returns the error, if any, and whether the output was written.
+    fn compile_quiet(config: Config) -> (Result<(), String>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flags.factum");
+        std::fs::write(&path, QUIET).unwrap();
+        let out = dir.path().join("out");
+        let result = config.out_dir(&out).compile_with(&[&path], &mut |_| {}).map_err(|error| error.to_string());
+        (result, out.join("flags.rs").exists())
+    }
+
+    #[test]
+    fn selectors_that_match_nothing_fail_the_build_before_anything_is_written() {
+        let config = Config::new()
+            .type_attribute("Flagged", "#[derive(Eq)]")
+            .and_then(|config| config.type_attribute("Flaged", "#[derive(Eq)]"))
+            .and_then(|config| config.field_attribute("Flagged.level", "#[serde(default)]"))
+            .unwrap();
+        assert_eq!(
+            compile_quiet(config),
+            (Err("no generated type or field matches `Flaged`, `Flagged.level`".into()), false)
+        );
+        let config = Config::new().field_attribute("Flagged.priority", "#[serde(default)]").unwrap();
+        assert_eq!(compile_quiet(config), (Ok(()), true));
+    }
+
+    #[test]
+    fn the_impls_alone_can_be_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flags.factum");
+        std::fs::write(&path, QUIET).unwrap();
+        let out = dir.path().join("out");
+        Config::new().items(emit::Items::Impls).out_dir(&out).compile_with(&[&path], &mut |_| {}).unwrap();
+        let code = std::fs::read_to_string(out.join("flags.rs")).unwrap();
+        assert!(code.contains("impl ::factum::Aggregate for Order"), "{code}");
+        assert!(!code.contains("pub struct Flag "), "{code}");
     }
 }

@@ -32,7 +32,7 @@ pub use check::check;
 pub use diagnostics::{Diagnostic, SchemaErrors, Severity};
 #[cfg(feature = "render")]
 pub use emit::format;
-pub use emit::{generate, Options};
+pub use emit::{generate, AttributeError, Items, Options};
 pub use macro_support::expand_schema_macro;
 pub use parser::parse;
 

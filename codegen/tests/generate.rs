@@ -37,7 +37,8 @@ fn check_folder(folder: &str) {
 fn runtime_path_can_point_at_a_re_export() {
     let source = "event Pinged v1 { at: Timestamp }\n\
                   aggregate Pinger { id: String\n command Ping { } emits Pinged }\n";
-    let options = factum_codegen::Options { runtime_path: syn::parse_quote!(::platform::factum) };
+    let mut options = factum_codegen::Options::default();
+    options.runtime_path = syn::parse_quote!(::platform::factum);
     let code = factum_codegen::generate_source("ping.factum", source, &options).unwrap();
     assert!(code.contains("::platform::factum::__private::Timestamp"), "{code}");
     assert!(code.contains("impl ::platform::factum::Aggregate for Pinger"), "{code}");

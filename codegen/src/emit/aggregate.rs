@@ -4,13 +4,15 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{event_set, rust, Context};
+use super::{event_set, rust, Context, Halves};
 use crate::{
     ir::{Aggregate, Command, Event, EventId, Slot},
     names::RustName,
 };
 
-pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> TokenStream {
+/// The marker, state, commands and the command, event and outcome enums are of the types half; the traits the user
+/// implements and the glue are of the impls half.
+pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
     let runtime = context.runtime;
     let private = context.private();
     let aggregate_name = &aggregate.name.name;
@@ -30,10 +32,14 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> TokenStream 
     );
     let state_doc = format!(" What is known about one `{aggregate_name}`: the fold of its events.");
     let state_derives = rust::record_derives(context, true);
-    let state_fields = rust::fields(context, &aggregate.state, &format!("the `{aggregate_name}` state"));
+    let state_owners = [names.state.as_str()];
+    let state_attributes = context.type_attributes(&state_owners);
+    let state_fields = rust::fields(context, &aggregate.state, &state_owners, &format!("the `{aggregate_name}` state"));
+    let marker_attributes = context.type_attributes(&[names.marker.as_str()]);
 
     let event_enum_doc = format!("Every event the `{aggregate_name}` aggregate records.");
-    let event_set = event_set::emit(context, &names.event, &event_enum_doc, &aggregate.events);
+    let Halves { types: event_enum_type, impls: event_enum_impls } =
+        event_set::emit(context, &names.event, &event_enum_doc, &aggregate.events);
 
     let command_structs = aggregate.commands.iter().map(|command| command_struct(context, aggregate, command));
     let command_variants: Vec<(&RustName, String)> = aggregate
@@ -42,8 +48,13 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> TokenStream 
         .map(|command| (&command.rust, format!("A `{}` command.", command.name.name)))
         .collect();
     let command_enum_doc = format!("Every command the `{aggregate_name}` aggregate accepts.");
-    let command_sum_enum = rust::sum_enum(context, &names.command, &command_enum_doc, &command_variants);
-    let outcomes = aggregate.commands.iter().map(|command| outcome_enums(context, command));
+    let Halves { types: command_enum_type, impls: command_enum_impls } =
+        rust::sum_enum(context, &names.command, &command_enum_doc, &command_variants);
+    let mut outcomes = Halves::default();
+    for command in &aggregate.commands {
+        outcomes.extend(outcome_enums(context, command));
+    }
+    let Halves { types: outcome_types, impls: outcome_impls } = outcomes;
 
     let decide_doc = format!(
         " The decisions of the `{aggregate_name}` aggregate: one method per command, returning exactly the events the \
@@ -74,26 +85,35 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> TokenStream 
         quote!(#event_enum::#variant(event) => <#state as #evolve_trait>::#method(state, event),)
     });
 
-    quote! {
+    let types = quote! {
         #marker_docs
         #[doc = ""]
         #[doc = #marker_doc_tail]
         #[derive(#private::Debug, #private::Clone, ::core::marker::Copy, #private::Default)]
+        #marker_attributes
         pub struct #marker;
 
         #[doc = #state_doc]
         #state_derives
+        #state_attributes
         pub struct #state {
             #state_fields
         }
 
         #(#command_structs)*
 
-        #command_sum_enum
+        #command_enum_type
 
-        #(#outcomes)*
+        #outcome_types
 
-        #event_set
+        #event_enum_type
+    };
+    let impls = quote! {
+        #command_enum_impls
+
+        #outcome_impls
+
+        #event_enum_impls
 
         #[doc = #decide_doc]
         #[doc = ""]
@@ -140,7 +160,8 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> TokenStream 
                 }
             }
         }
-    }
+    };
+    Halves { types, impls }
 }
 
 fn command_struct(context: &Context<'_>, aggregate: &Aggregate, command: &Command) -> TokenStream {
@@ -149,10 +170,13 @@ fn command_struct(context: &Context<'_>, aggregate: &Aggregate, command: &Comman
         format!("The `{}` command of the `{}` aggregate.", command.name.name, aggregate.name.name)
     });
     let derives = rust::record_derives(context, false);
-    let fields = rust::fields(context, &command.fields, &format!("`{}`", command.name.name));
+    let owners = [command.rust.as_str()];
+    let attributes = context.type_attributes(&owners);
+    let fields = rust::fields(context, &command.fields, &owners, &format!("`{}`", command.name.name));
     quote! {
         #docs
         #derives
+        #attributes
         pub struct #name {
             #fields
         }
@@ -165,9 +189,10 @@ fn listed(context: &Context<'_>, events: &[EventId]) -> Vec<String> {
 }
 
 /// The enums of a command's `A | B` slots: exactly one of the events, and nothing else.
-fn outcome_enums(context: &Context<'_>, command: &Command) -> TokenStream {
-    let enums = command.slots.iter().filter_map(|slot| {
-        let Slot::OneOf { events, outcome } = slot else { return None };
+fn outcome_enums(context: &Context<'_>, command: &Command) -> Halves {
+    let mut halves = Halves::default();
+    for slot in &command.slots {
+        let Slot::OneOf { events, outcome } = slot else { continue };
         let doc =
             format!("What `{}` records: exactly one of {}.", command.name.name, listed(context, events).join(", "));
         let variants: Vec<(&RustName, String)> = events
@@ -177,9 +202,9 @@ fn outcome_enums(context: &Context<'_>, command: &Command) -> TokenStream {
                 (&event.rust, format!("Record a `{}`.", event.name.name))
             })
             .collect();
-        Some(rust::sum_enum(context, outcome, &doc, &variants))
-    });
-    quote!(#(#enums)*)
+        halves.extend(rust::sum_enum(context, outcome, &doc, &variants));
+    }
+    halves
 }
 
 /// The Rust type of each slot of a command's `emits` clause, in order.

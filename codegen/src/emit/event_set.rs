@@ -4,14 +4,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{rust, Context};
+use super::{rust, Context, Halves};
 use crate::{
     ir::{Event, EventId},
     names::RustName,
 };
 
 /// An enum named `enum_name` with one variant per event in `events`, `From` each event, and its `EventSet` impl.
-pub(super) fn emit(context: &Context<'_>, enum_name: &RustName, doc: &str, events: &[EventId]) -> TokenStream {
+pub(super) fn emit(context: &Context<'_>, enum_name: &RustName, doc: &str, events: &[EventId]) -> Halves {
     let runtime = context.runtime;
     let private = context.private();
     let events: Vec<&Event> = events.iter().map(|id| context.schema.event(*id)).collect();
@@ -21,11 +21,9 @@ pub(super) fn emit(context: &Context<'_>, enum_name: &RustName, doc: &str, event
     let decode_arms = events.iter().map(|event| decode_arm(context, enum_name, event));
     let variant_docs: Vec<(&RustName, String)> =
         events.iter().map(|event| (&event.rust, format!("A `{}` event.", event.name.name))).collect();
-    let sum_enum = rust::sum_enum(context, enum_name, doc, &variant_docs);
+    let mut halves = rust::sum_enum(context, enum_name, doc, &variant_docs);
 
-    quote! {
-        #sum_enum
-
+    halves.impls.extend(quote! {
         #[automatically_derived]
         impl #runtime::EventSet for #name {
             const NAMES: &'static [&'static str] = &[#(#stored_names),*];
@@ -61,7 +59,8 @@ pub(super) fn emit(context: &Context<'_>, enum_name: &RustName, doc: &str, event
                 }
             }
         }
-    }
+    });
+    halves
 }
 
 /// The arm of `decode` for one event: every name it was stored under, read through its `Versioned` impl.

@@ -6,8 +6,12 @@
 //! the only names it adds are derived from the schema's own names (`OrderState`, `OrderDecide`, ...), which the checks
 //! keep free of clashes. The emitter looks nothing up and names nothing itself: the checked model holds every
 //! resolved reference and every Rust name.
+//!
+//! Every emitter returns its code in two [`Halves`]: the type definitions and the impls, so that a caller whose
+//! types were written by hand asks for the impls alone ([`Items`]).
 
 mod aggregate;
+mod attributes;
 mod event_set;
 mod projection;
 mod records;
@@ -17,18 +21,101 @@ mod upcast;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use attributes::Attribute;
+pub use attributes::AttributeError;
+
 use crate::ir::Schema;
+
+/// Which half of the generated code to emit.
+///
+/// **Types** are the data a user could have written by hand: records, enums, every event version's struct and the
+/// alias naming the latest, each aggregate's marker, state, command structs, command and event enums and outcome
+/// enums, and each projection's event enum, each with its derives and serde attributes.
+///
+/// **Impls** are what a derive front end adds to such hand-written types, and everything that exists only to serve
+/// them: the `Event`, `Versioned` and `EventSet` impls, the `From` impls of the sum enums and of declarative upcasting
+/// steps, the `Aggregate` and `Decide` glue, the `Projection` runner and its impl, and the traits the user implements
+/// (decide, evolve, custom upcasts, projection handlers). The impls name the types only by their Rust names, so they
+/// compile against hand-written types of the same names and shapes, which must meet the runtime's bounds themselves
+/// (serde's traits on what is stored, `Default` on a state, ...).
+///
+/// The line falls where a derive front end would draw it: a user writes the marker struct to put a derive on, so it
+/// is a type; a derive on an enum adds the `From` impls of its variants, so they are impls.
+///
+/// [`Items::All`] is the types followed by the impls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Items {
+    /// The types, then the impls: everything a schema needs.
+    #[default]
+    All,
+    /// The type definitions alone.
+    Types,
+    /// The impls alone, for types defined elsewhere under the same names.
+    Impls,
+}
 
 /// Options of the emitter.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The path generated code reaches the runtime crate by, `::factum` unless it is re-exported elsewhere.
     pub runtime_path: syn::Path,
+    /// Which half of the code to emit, both by default.
+    pub items: Items,
+    /// Extra attributes on generated types, added by [`Options::type_attribute`].
+    type_attributes: Vec<Attribute>,
+    /// Extra attributes on fields of generated structs, added by [`Options::field_attribute`].
+    field_attributes: Vec<Attribute>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { runtime_path: syn::parse_quote!(::factum) }
+        Options {
+            runtime_path: syn::parse_quote!(::factum),
+            items: Items::All,
+            type_attributes: Vec::new(),
+            field_attributes: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    /// Adds `attributes` (one or more outer attributes, e.g. `#[derive(Hash)]`) to the generated types `selector`
+    /// names: a type by its Rust name (`Priority`, `OrderState`, `OrderCommand`, `OrderCreatedV1`), an event by its
+    /// name for every version's struct (`OrderCreated`), or `.` for every type of the types half.
+    ///
+    /// The text is parsed here, so a malformed attribute is an error now rather than broken generated code. A
+    /// selector that names no generated type is reported by [`Options::unmatched_selectors`].
+    pub fn type_attribute(&mut self, selector: &str, attributes: &str) -> Result<&mut Self, AttributeError> {
+        self.type_attributes.push(Attribute::parse_type(selector, attributes)?);
+        Ok(self)
+    }
+
+    /// Adds `attributes` to the fields `selector` names: `Type.field`, the type as for [`Options::type_attribute`]
+    /// (a record, command, aggregate state, event or event version) and the field by its name in the schema.
+    pub fn field_attribute(&mut self, selector: &str, attributes: &str) -> Result<&mut Self, AttributeError> {
+        self.field_attributes.push(Attribute::parse_field(selector, attributes)?);
+        Ok(self)
+    }
+
+    /// The selectors of [`Options::type_attribute`] and [`Options::field_attribute`] that name no type or field of
+    /// any of `schemas`, in the order they were added: each one is most likely a typo.
+    pub fn unmatched_selectors<'a>(&self, schemas: impl IntoIterator<Item = &'a Schema> + Clone) -> Vec<String> {
+        attributes::unmatched(&self.type_attributes, &self.field_attributes, schemas)
+    }
+}
+
+/// The code of one part of a schema, split into its type definitions and its impls.
+#[derive(Default)]
+struct Halves {
+    types: TokenStream,
+    impls: TokenStream,
+}
+
+impl Halves {
+    /// Appends `other`'s halves to these.
+    fn extend(&mut self, other: Halves) {
+        self.types.extend(other.types);
+        self.impls.extend(other.impls);
     }
 }
 
@@ -36,6 +123,7 @@ impl Default for Options {
 struct Context<'a> {
     schema: &'a Schema,
     runtime: &'a syn::Path,
+    options: &'a Options,
 }
 
 impl Context<'_> {
@@ -44,20 +132,34 @@ impl Context<'_> {
         let runtime = self.runtime;
         quote!(#runtime::__private)
     }
+
+    /// The extra attributes of the generated type named by any of `names`.
+    fn type_attributes(&self, names: &[&str]) -> TokenStream {
+        attributes::for_type(&self.options.type_attributes, names)
+    }
+
+    /// The extra attributes of field `field` of the generated type named by any of `owners`.
+    fn field_attributes(&self, owners: &[&str], field: &str) -> TokenStream {
+        attributes::for_field(&self.options.field_attributes, owners, field)
+    }
 }
 
-/// Generates the Rust for a checked schema.
+/// Generates the Rust for a checked schema: the half [`Options::items`] asks for, or both (types first).
 pub fn generate(schema: &Schema, options: &Options) -> TokenStream {
-    let context = Context { schema, runtime: &options.runtime_path };
-    let records = records::emit(&context);
-    let upcasts = upcast::emit(&context);
-    let aggregates = schema.aggregates.iter().map(|aggregate| aggregate::emit(&context, aggregate));
-    let projections = schema.projections.iter().map(|projection| projection::emit(&context, projection));
-    quote! {
-        #records
-        #upcasts
-        #(#aggregates)*
-        #(#projections)*
+    let context = Context { schema, runtime: &options.runtime_path, options };
+    let mut halves = records::emit(&context);
+    halves.extend(upcast::emit(&context));
+    for aggregate in &schema.aggregates {
+        halves.extend(aggregate::emit(&context, aggregate));
+    }
+    for projection in &schema.projections {
+        halves.extend(projection::emit(&context, projection));
+    }
+    let Halves { types, impls } = halves;
+    match options.items {
+        Items::All => quote!(#types #impls),
+        Items::Types => types,
+        Items::Impls => impls,
     }
 }
 

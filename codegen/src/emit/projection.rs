@@ -1,13 +1,13 @@
 //! A projection: the enum of its subscribed events, the typed handler trait the user implements, and the runner type
 //! that makes any handler a `factum::Projection`.
 
-use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{event_set, rust, Context};
+use super::{event_set, rust, Context, Halves};
 use crate::ir::{Event, Projection};
 
-pub(super) fn emit(context: &Context<'_>, projection: &Projection) -> TokenStream {
+/// The event enum is of the types half; the handler trait, the runner and its impl are of the impls half.
+pub(super) fn emit(context: &Context<'_>, projection: &Projection) -> Halves {
     let runtime = context.runtime;
     let private = context.private();
     let projection_name = &projection.name.name;
@@ -16,7 +16,7 @@ pub(super) fn emit(context: &Context<'_>, projection: &Projection) -> TokenStrea
     let handler_trait = projection.rust.handler.ident();
 
     let event_enum_doc = format!("Every event the `{projection_name}` projection subscribes to.");
-    let event_set = event_set::emit(context, &projection.rust.event, &event_enum_doc, &projection.events);
+    let mut halves = event_set::emit(context, &projection.rust.event, &event_enum_doc, &projection.events);
     let events: Vec<&Event> = projection.events.iter().map(|id| context.schema.event(*id)).collect();
 
     let runner_docs = rust::docs(&projection.docs, || format!("The `{projection_name}` projection."));
@@ -42,9 +42,7 @@ pub(super) fn emit(context: &Context<'_>, projection: &Projection) -> TokenStrea
         quote!(#event_enum::#variant(event) => <H as #handler_trait>::#method(&mut self.0, event, envelope),)
     });
 
-    quote! {
-        #event_set
-
+    halves.impls.extend(quote! {
         #[doc = #handler_doc]
         pub trait #handler_trait {
             /// Why a handler failed.
@@ -73,5 +71,6 @@ pub(super) fn emit(context: &Context<'_>, projection: &Projection) -> TokenStrea
                 }
             }
         }
-    }
+    });
+    halves
 }

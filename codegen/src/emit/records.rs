@@ -3,29 +3,37 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{rust, Context};
+use super::{rust, Context, Halves};
 use crate::ir::{Enum, Event, EventVersion, Record};
 
-/// Every named type, enum and event of the schema.
-pub(super) fn emit(context: &Context<'_>) -> TokenStream {
+/// Every named type, enum and event of the schema: all types, but for each event version's `Event` impl.
+pub(super) fn emit(context: &Context<'_>) -> Halves {
     let types = context.schema.records.iter().map(|def| record(context, def));
     let enums = context.schema.enums.iter().map(|def| enumeration(context, def));
-    let events = context.schema.events.iter().map(|event| event_types(context, event));
-    quote! {
-        #(#types)*
-        #(#enums)*
-        #(#events)*
+    let mut halves = Halves {
+        types: quote! {
+            #(#types)*
+            #(#enums)*
+        },
+        impls: TokenStream::new(),
+    };
+    for event in &context.schema.events {
+        halves.extend(event_types(context, event));
     }
+    halves
 }
 
 fn record(context: &Context<'_>, def: &Record) -> TokenStream {
     let name = def.rust.ident();
     let docs = rust::docs(&def.docs, || format!("The `{}` type.", def.name.name));
     let derives = rust::record_derives(context, def.has_default);
-    let fields = rust::fields(context, &def.fields, &format!("a `{}`", def.name.name));
+    let owners = [def.rust.as_str()];
+    let attributes = context.type_attributes(&owners);
+    let fields = rust::fields(context, &def.fields, &owners, &format!("a `{}`", def.name.name));
     quote! {
         #docs
         #derives
+        #attributes
         pub struct #name {
             #fields
         }
@@ -42,12 +50,14 @@ fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
         let name = variant.rust.ident();
         quote!(#docs #name,)
     });
+    let attributes = context.type_attributes(&[def.rust.as_str()]);
     quote! {
         #docs
         #[derive(#private::Debug, #private::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq,
             ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord,
             #private::serde::Serialize, #private::serde::Deserialize)]
         #[serde(crate = #serde_path)]
+        #attributes
         pub enum #name {
             #(#variants)*
         }
@@ -56,8 +66,9 @@ fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
 
 /// Every version's struct, and the alias naming the latest: code written against `OrderCreatedV2` keeps compiling
 /// when `v3` is added, and code written against `OrderCreated` moves on to the latest version.
-fn event_types(context: &Context<'_>, event: &Event) -> TokenStream {
-    let versions = event.versions.iter().map(|version| event_version(context, event, version));
+fn event_types(context: &Context<'_>, event: &Event) -> Halves {
+    let (versions, event_impls): (Vec<_>, Vec<_>) =
+        event.versions.iter().map(|version| event_version(context, event, version)).unzip();
     let alias = event.rust.ident();
     let latest = event.latest();
     let latest_type = latest.rust.ident();
@@ -65,15 +76,17 @@ fn event_types(context: &Context<'_>, event: &Event) -> TokenStream {
         " The latest version of the `{}` event, version {}: what commands record and every stored version reads as.",
         event.name.name, latest.version
     );
-    quote! {
+    let types = quote! {
         #(#versions)*
 
         #[doc = #doc]
         pub type #alias = #latest_type;
-    }
+    };
+    Halves { types, impls: quote!(#(#event_impls)*) }
 }
 
-fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> TokenStream {
+/// A version's struct, and its `Event` impl.
+fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> (TokenStream, TokenStream) {
     let runtime = context.runtime;
     let stored_name = &event.name.name;
     let version = def.version;
@@ -88,20 +101,25 @@ fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> To
         )
     };
     let derives = rust::record_derives(context, false);
-    let fields = rust::fields(context, &def.fields, &format!("`{stored_name}`"));
-    quote! {
+    let owners = [def.rust.as_str(), event.rust.as_str()];
+    let attributes = context.type_attributes(&owners);
+    let fields = rust::fields(context, &def.fields, &owners, &format!("`{stored_name}`"));
+    let definition = quote! {
         #docs
         #[doc = ""]
         #[doc = #version_doc]
         #derives
+        #attributes
         pub struct #name {
             #fields
         }
-
+    };
+    let event_impl = quote! {
         #[automatically_derived]
         impl #runtime::Event for #name {
             const NAME: &'static str = #stored_name;
             const VERSION: u32 = #version;
         }
-    }
+    };
+    (definition, event_impl)
 }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::Context;
+use super::{Context, Halves};
 use crate::{
     ir::{Field, Type},
     model::{Builtin, Docs},
@@ -62,14 +62,16 @@ pub(super) fn rust_type(context: &Context<'_>, ty: &Type) -> TokenStream {
     }
 }
 
-/// The fields of a struct, with docs (`owner` says whose field it is, for the fallback doc). A field named after a
-/// Rust keyword is a raw identifier, which serde stores under the name as written (`r#type` as `type`).
-pub(super) fn fields(context: &Context<'_>, fields: &[Field], owner: &str) -> TokenStream {
+/// The fields of a struct, with docs (`owner` says whose field it is, for the fallback doc) and the extra attributes
+/// configured for them (`owners` are the names that select the struct). A field named after a Rust keyword is a raw
+/// identifier, which serde stores under the name as written (`r#type` as `type`).
+pub(super) fn fields(context: &Context<'_>, fields: &[Field], owners: &[&str], owner: &str) -> TokenStream {
     let fields = fields.iter().map(|field| {
         let docs = docs(&field.docs, || format!("The `{}` of {owner}.", field.name.name));
+        let attributes = context.field_attributes(owners, &field.name.name);
         let name = field.rust.ident();
         let ty = rust_type(context, &field.ty);
-        quote!(#docs pub #name: #ty,)
+        quote!(#docs #attributes pub #name: #ty,)
     });
     quote!(#(#fields)*)
 }
@@ -86,27 +88,26 @@ pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStrea
     }
 }
 
-/// An enum with one variant per type, each variant named like the type it holds, and `From` each type: the shape
-/// of command enums, event enums and outcome enums. `variants` pairs each type's name with its variant's doc.
-pub(super) fn sum_enum(
-    context: &Context<'_>,
-    name: &RustName,
-    doc: &str,
-    variants: &[(&RustName, String)],
-) -> TokenStream {
+/// An enum with one variant per type, each variant named like the type it holds (the types half), and `From` each
+/// type (the impls half): the shape of command enums, event enums and outcome enums. `variants` pairs each type's
+/// name with its variant's doc.
+pub(super) fn sum_enum(context: &Context<'_>, name: &RustName, doc: &str, variants: &[(&RustName, String)]) -> Halves {
     let private = context.private();
+    let attributes = context.type_attributes(&[name.as_str()]);
     let name = name.ident();
     let doc = format!(" {doc}");
     let types: Vec<_> = variants.iter().map(|(ty, _)| ty.ident()).collect();
     let docs = variants.iter().map(|(_, doc)| format!(" {doc}"));
-    quote! {
+    let definition = quote! {
         #[doc = #doc]
         #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq)]
         #[allow(clippy::large_enum_variant)]
+        #attributes
         pub enum #name {
             #(#[doc = #docs] #types(#types),)*
         }
-
+    };
+    let from_impls = quote! {
         #(
             #[automatically_derived]
             impl #private::From<#types> for #name {
@@ -115,5 +116,6 @@ pub(super) fn sum_enum(
                 }
             }
         )*
-    }
+    };
+    Halves { types: definition, impls: from_impls }
 }

@@ -5,17 +5,17 @@
 use proc_macro2::{Literal as TokenLiteral, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
-use super::Context;
+use super::{Context, Halves};
 use crate::{
     emit::rust,
     ir::{Event, EventVersion, FieldSource, UpcastKind},
     types::{Value, Widening},
 };
 
-/// The upcasting code of every event of the schema.
-pub(super) fn emit(context: &Context<'_>) -> TokenStream {
+/// The upcasting code of every event of the schema: all of it is of the impls half.
+pub(super) fn emit(context: &Context<'_>) -> Halves {
     let events = context.schema.events.iter().map(|event| event_code(context, event));
-    quote!(#(#events)*)
+    Halves { types: TokenStream::new(), impls: quote!(#(#events)*) }
 }
 
 fn event_code(context: &Context<'_>, event: &Event) -> TokenStream {
