@@ -73,6 +73,19 @@ pub struct ConflictError {
     pub actual: u64,
 }
 
+/// An append of an event whose id is already in the store (or twice in the append); nothing was written.
+///
+/// Ids identify events across stores and systems (an import, a message bus deduplicating by id), so one id is one
+/// event: importing the same file twice fails here instead of recording every event twice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an event with id {event_id} is already stored: the append to stream `{stream_id}` wrote nothing")]
+pub struct DuplicateEventId {
+    /// The stream appended to.
+    pub stream_id: String,
+    /// The id that is taken.
+    pub event_id: uuid::Uuid,
+}
+
 /// An event with a float JSON cannot hold (NaN, an infinity), refused when it was encoded.
 ///
 /// JSON has no such numbers; serde_json would write `null`, which the event's type would never read back, so the
@@ -118,6 +131,9 @@ pub enum StoreError {
         /// What the serializer said.
         message: String,
     },
+    /// An appended event's id is already stored; nothing was written.
+    #[error(transparent)]
+    DuplicateEventId(#[from] DuplicateEventId),
     /// An event held a float that JSON cannot hold; nothing was written.
     #[error(transparent)]
     NonFiniteFloat(#[from] Box<NonFiniteFloat>),

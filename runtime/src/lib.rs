@@ -86,7 +86,7 @@ pub mod types;
 
 pub use aggregate::{Aggregate, Decide};
 pub use envelope::{Envelope, Metadata, NewEvent, RecordedEvent, Timestamp};
-pub use error::{ConflictError, DecodeError, DecodeErrorKind, NonFiniteFloat, StoreError};
+pub use error::{ConflictError, DecodeError, DecodeErrorKind, DuplicateEventId, NonFiniteFloat, StoreError};
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;

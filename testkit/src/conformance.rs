@@ -47,6 +47,7 @@ macro_rules! store_conformance_tests {
             fold_all_continues_without_skipping,
             fold_all_stops_at_the_first_error,
             event_ids_are_kept,
+            event_ids_are_unique,
             recorded_at_is_given_or_stamped,
             expect_any,
             expect_no_stream,
@@ -453,6 +454,29 @@ pub async fn event_ids_are_kept<S: EventStore>(store: S) {
         })
         .await;
     assert_eq!(ok(folded, "fold_all").accumulator, in_log);
+}
+
+/// An append of an id already stored, or of one id twice, is refused with the id and writes nothing: one id is one
+/// event, so importing the same events twice cannot record them twice.
+pub async fn event_ids_are_unique<S: EventStore>(store: S) {
+    let taken = uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+    ok(store.append("A", ExpectedVersion::NoStream, vec![event("A", "1").with_id(taken)]).await, "append");
+    let before = everything(&store).await;
+    let again = vec![event("B", "1"), event("B", "2").with_id(taken)];
+    let twice = uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0003);
+    let doubled = vec![event("C", "1").with_id(twice), event("C", "2").with_id(twice)];
+    for (stream, events, id) in [("B", again, taken), ("C", doubled, twice)] {
+        match store.append(stream, ExpectedVersion::Any, events).await {
+            Err(StoreError::DuplicateEventId(duplicate)) => {
+                assert_eq!((duplicate.stream_id.as_str(), duplicate.event_id), (stream, id));
+            }
+            other => panic!("appending id {id} again to `{stream}` gave {other:?}, not a duplicate id error"),
+        }
+        assert_eq!(everything(&store).await, before, "a refused append to `{stream}` changed the log");
+        assert_eq!(ok(store.stream_version(stream).await, "stream_version"), 0);
+    }
+    let next = ok(store.append("B", ExpectedVersion::NoStream, vec![event("B", "1")]).await, "a fresh id");
+    assert_eq!(next.stream_version, 1);
 }
 
 /// An event appended with a time keeps it (to the microsecond); one without gets the store's clock at the append.

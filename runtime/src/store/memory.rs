@@ -1,12 +1,12 @@
 //! An event store that lives in memory: for tests, examples and prototypes, gone when the process ends.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::store::{LogFold, LogQuery};
 use crate::{
-    AppendOutcome, ConflictError, Envelope, EventStore, ExpectedVersion, LogEventRef, NewEvent, RecordedEvent,
-    RecordedEventRef, StoreError, Timestamp,
+    AppendOutcome, ConflictError, DuplicateEventId, Envelope, EventStore, ExpectedVersion, LogEventRef, NewEvent,
+    RecordedEvent, RecordedEventRef, StoreError, Timestamp,
 };
 
 /// An event store held in memory.
@@ -26,6 +26,8 @@ struct Log {
     events: Vec<RecordedEvent>,
     /// For each stream, the indexes into `events` of its events in stream order: version `v` is at index `v - 1`.
     streams: HashMap<String, Vec<usize>>,
+    /// The id of every event, each once.
+    ids: HashSet<uuid::Uuid>,
 }
 
 impl MemoryStore {
@@ -53,6 +55,14 @@ impl Log {
         if events.is_empty() {
             return Ok(AppendOutcome { stream_version: actual, position: self.events.len() as u64 });
         }
+        // Every id is checked before anything is pushed, so a refused append leaves the log as it was.
+        let mut fresh = HashSet::with_capacity(events.len());
+        if let Some(taken) =
+            events.iter().find(|event| self.ids.contains(&event.event_id) || !fresh.insert(event.event_id))
+        {
+            return Err(DuplicateEventId { stream_id: stream_id.to_owned(), event_id: taken.event_id }.into());
+        }
+        self.ids.extend(fresh);
         // The wall clock can step backwards; stamped times must not, so that they follow positions.
         let last_recorded = self.events.last().map(|last| last.envelope.recorded_at);
         let stamped: Timestamp = last_recorded.map_or_else(chrono::Utc::now, |last| last.max(chrono::Utc::now()));

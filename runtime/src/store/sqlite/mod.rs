@@ -13,8 +13,8 @@ pub use schema::{OpenError, UnsupportedSchemaVersion, SCHEMA_VERSION};
 use crate::event_ref::MetadataRef;
 use crate::store::{LogFold, LogQuery};
 use crate::{
-    AppendOutcome, ConflictError, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RecordedEvent,
-    RecordedEventRef, StoreError, Timestamp,
+    AppendOutcome, ConflictError, DuplicateEventId, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent,
+    RecordedEvent, RecordedEventRef, StoreError, Timestamp,
 };
 
 const STREAM_VERSION: &str =
@@ -209,12 +209,25 @@ fn append(
                     metadata,
                     event.payload,
                 ])
-                .map_err(StoreError::backend)?;
+                .map_err(|error| match is_taken_event_id(&error) {
+                    // Dropping the transaction rolls back what this append inserted before.
+                    true => DuplicateEventId { stream_id: stream_id.to_owned(), event_id: event.event_id }.into(),
+                    false => StoreError::backend(error),
+                })?;
         }
     }
     transaction.commit().map_err(StoreError::backend)?;
     let appended = events.len() as u64;
     Ok(AppendOutcome { stream_version: actual + appended, position: last_position + appended })
+}
+
+/// Whether an insert failed because its event id is already stored (the unique index `events_id`).
+fn is_taken_event_id(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(failure, Some(message))
+            if failure.code == rusqlite::ErrorCode::ConstraintViolation && message.contains("events.event_id")
+    )
 }
 
 /// Empty metadata is stored as NULL, everything else as JSON.

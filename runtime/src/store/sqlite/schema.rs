@@ -27,7 +27,8 @@ pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// seek; loading a stream looks up each of its rows by position, and a stream's events, appended in batches, sit
 /// close together in the log. Columns a filtered read of the log tests (`event_name`, `aggregate_type`) come before
 /// the large ones, so passing over an event the read does not select never decodes its payload. `STRICT` makes
-/// SQLite refuse values of the wrong type. `event_id` is the UUID's 16 bytes. `metadata` is NULL when the metadata is
+/// SQLite refuse values of the wrong type. `event_id` is the UUID's 16 bytes, unique (`events_id`: one id is one event; v7 ids grow with time, so the index grows
+/// at its end). `metadata` is NULL when the metadata is
 /// empty (most events). `recorded_at` is microseconds since the Unix epoch.
 pub(super) const LAYOUT: &str = "
     CREATE TABLE events (
@@ -43,6 +44,7 @@ pub(super) const LAYOUT: &str = "
         payload        BLOB    NOT NULL
     ) STRICT;
     CREATE UNIQUE INDEX events_stream ON events (stream_id, stream_version);
+    CREATE UNIQUE INDEX events_id ON events (event_id);
 ";
 
 /// Layout 1 to 2: the v1 table is renamed aside (its index goes with it), the v2 table created, every row copied in
