@@ -91,10 +91,8 @@ fn main() {
     let body = expected.split_once("\n\n").map_or(expected.as_str(), |(_, body)| body);
     assert!(syn::parse_file(body).is_ok(), "the generated code parses");
     if !timed {
-        println!(
-            "build route, one run of {} built in this profile ({events} events, {aggregates} aggregates): {build_once:.2?}",
-            if cfg!(debug_assertions) { "unoptimised code" } else { "optimised code" }
-        );
+        let profile = if cfg!(debug_assertions) { "unoptimised, as in a build script" } else { "optimised" };
+        println!("build route, one run ({profile}, {events} events over {aggregates} aggregates): {build_once:.2?}");
     }
 
     let mut group = criterion.benchmark_group("check");
