@@ -51,8 +51,7 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .configure_from_args();
 
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not.
-    let n = if std::env::args().any(|arg| arg == "--bench") { N } else { N_CHECKED };
+    let n = if report::timed() { N } else { N_CHECKED };
     let valid = [("n", schema(n)), ("4n", schema(4 * n))];
     let broken: Vec<(&str, String)> =
         valid.iter().map(|(size, source)| (*size, source.replace("b: [String]", "b: [String"))).collect();

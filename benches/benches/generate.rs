@@ -57,8 +57,7 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .configure_from_args();
 
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not.
-    let timed = std::env::args().any(|arg| arg == "--bench");
+    let timed = report::timed();
     let (events, aggregates) = if timed { TIMED } else { CHECKED };
     let source = schemas::domain(events, aggregates);
 
@@ -161,7 +160,7 @@ fn comparisons() -> Vec<Comparison> {
 /// The absolute goals of the timed schema: the medians of `check/compile` and `generate/build_route` against 50 ms
 /// and 0.5 s. In test mode the schema is smaller and the code unoptimised, so the lines are reported, not judged.
 fn goals(output: &Path, since: SystemTime) -> String {
-    let judged = std::env::args().any(|arg| arg == "--bench");
+    let judged = report::timed();
     let mut table = String::from("Absolute goals: criterion medians of this run\n");
     table.push_str(&format!("{:<40} {:>12} {:>10} {:>5}\n", "benchmark", "median", "goal", "met"));
     for (label, id, goal) in [

@@ -4,6 +4,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+/// Whether this run times the benchmarks (`cargo bench` passes `--bench`) rather than runs each once to check it
+/// (`cargo test --benches`, as CI does), in which case a benchmark may use a smaller input.
+pub fn timed() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
 /// What a comparison's ratio means, and the bound it is held to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
