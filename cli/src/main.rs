@@ -217,11 +217,7 @@ fn compile_with_source(file: &Path) -> Result<(Schema, String, Option<SchemaErro
     let name = file.display().to_string();
     match factum_codegen::compile_source(&name, &source) {
         Ok((schema, warnings)) => {
-            let warnings = (!warnings.is_empty()).then(|| SchemaErrors {
-                name,
-                source: std::sync::Arc::new(source.clone()),
-                diagnostics: warnings,
-            });
+            let warnings = (!warnings.is_empty()).then(|| SchemaErrors::single(&name, source.as_str(), warnings));
             Ok((schema, source, warnings))
         }
         Err(errors) => {

@@ -155,8 +155,7 @@ impl Config {
                 }
                 BuildError::Schema(errors)
             })?;
-            let warnings =
-                SchemaErrors { name: name.clone(), source: std::sync::Arc::new(source.clone()), diagnostics: warnings };
+            let warnings = SchemaErrors::single(&name, source.as_str(), warnings);
             warn(cargo, &warnings);
             if self.check_against_lock {
                 self.check_lock(schema, &name, &source, &model, cargo)?;

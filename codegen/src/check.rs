@@ -69,7 +69,7 @@ pub(crate) fn check_after(
     let index = Index::new(schema);
     let mut diagnostics = earlier;
     diagnostics.extend(run_checks(&index));
-    diagnostics.sort_by_key(|diagnostic| diagnostic.span().start);
+    diagnostics.sort_by_key(|diagnostic| (diagnostic.span().source, diagnostic.span().start));
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }

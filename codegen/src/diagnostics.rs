@@ -1,14 +1,20 @@
 //! Diagnostics as data: a code, a message, labelled spans and a hint, gathered all together and rendered at the
-//! edge (graphical in the CLI and build.rs through miette, with the `render` feature; `compile_error!` and lints in
-//! the macro, one line each, without it).
+//! edge, where the [`SourceMap`] resolves each span to its source: graphical in the CLI and build.rs through miette,
+//! with the `render` feature (`graphical.rs`); in macros, `syn::Error`s on the tokens a span stands for
+//! ([`culprit`]), or one line each at a path literal, with lints for warnings.
 //!
 //! Messages are lowercase, without a trailing period, with names in backticks.
+
+#[cfg(feature = "render")]
+mod graphical;
+
+pub mod culprit;
 
 use std::{fmt, sync::Arc};
 
 use serde::Serialize;
 
-use crate::model::Span;
+use crate::{model::Span, sources::SourceMap};
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,18 +124,28 @@ impl FloorCharBoundary for str {
     }
 }
 
-/// Every diagnostic of one schema source, with the source they point into: the error type of compiling a schema.
+/// Every diagnostic of one schema, with the sources they point into: the error type of compiling a schema.
 #[derive(Debug, Clone)]
 pub struct SchemaErrors {
-    /// The source's name, as shown to users (usually its path).
+    /// The schema's name, as shown to users: its path, for a schema of one file.
     pub name: String,
-    /// The source text.
-    pub source: Arc<String>,
+    /// The sources the diagnostics point into.
+    pub sources: SourceMap,
     /// The diagnostics, errors and warnings, in source order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl SchemaErrors {
+    /// The diagnostics of the schema `name`, pointing into `sources`.
+    pub fn new(name: impl Into<String>, sources: SourceMap, diagnostics: Vec<Diagnostic>) -> Self {
+        SchemaErrors { name: name.into(), sources, diagnostics }
+    }
+
+    /// The diagnostics of a schema of one source, `name`, whose text is `text`.
+    pub fn single(name: &str, text: impl Into<Arc<str>>, diagnostics: Vec<Diagnostic>) -> Self {
+        SchemaErrors::new(name, SourceMap::single(name, text), diagnostics)
+    }
+
     /// How many of the diagnostics are errors.
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count()
@@ -146,31 +162,34 @@ impl SchemaErrors {
         self.diagnostics.iter().map(|diagnostic| self.plain_line(diagnostic))
     }
 
-    /// One diagnostic of this source on one line, as [`SchemaErrors::plain_lines`] renders it.
+    /// One diagnostic of this schema on one line, as [`SchemaErrors::plain_lines`] renders it: where its primary
+    /// label points (`file:line:col`, in whichever source that is), then [`Diagnostic::summary`].
     pub fn plain_line(&self, diagnostic: &Diagnostic) -> String {
-        let at = line_column(&self.source, diagnostic.span().start);
-        let severity = match diagnostic.severity {
+        format!("{}: {}", self.sources.locate(diagnostic.span()), diagnostic.summary())
+    }
+
+    /// The diagnostics rendered one by one, as miette reports. A diagnostic whose labels point into several sources
+    /// shows a snippet of each under its own name.
+    #[cfg(feature = "render")]
+    pub fn reports(&self) -> impl Iterator<Item = miette::Report> + '_ {
+        graphical::reports(&self.sources, &self.diagnostics)
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic without its place: `error[code]: message (help: ...)`.
+    pub fn summary(&self) -> String {
+        let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
-        let mut line =
-            format!("{}:{}:{}: {severity}[{}]: {}", self.name, at.line, at.column, diagnostic.code, diagnostic.message);
-        if let Some(help) = &diagnostic.help {
-            line.push_str(&format!(" (help: {help})"));
-        }
-        line
+        format!("{severity}[{}]: {}{}", self.code, self.message, self.help_suffix())
     }
 
-    /// The diagnostics rendered one by one, as miette reports sharing this source.
-    #[cfg(feature = "render")]
-    pub fn reports(&self) -> impl Iterator<Item = miette::Report> + '_ {
-        self.diagnostics.iter().map(|diagnostic| {
-            miette::Report::new(Rendered {
-                diagnostic: diagnostic.clone(),
-                source: miette::NamedSource::new(self.name.clone(), self.source.clone()),
-            })
-        })
+    /// ` (help: ...)`, or nothing when there is no help.
+    fn help_suffix(&self) -> String {
+        self.help.as_ref().map(|help| format!(" (help: {help})")).unwrap_or_default()
     }
 }
 
@@ -187,57 +206,5 @@ impl std::error::Error for SchemaErrors {}
 impl miette::Diagnostic for SchemaErrors {
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         None
-    }
-}
-
-/// One diagnostic with its source, as miette renders it.
-#[cfg(feature = "render")]
-#[derive(Debug)]
-struct Rendered {
-    diagnostic: Diagnostic,
-    source: miette::NamedSource<Arc<String>>,
-}
-
-#[cfg(feature = "render")]
-impl fmt::Display for Rendered {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
-    }
-}
-
-#[cfg(feature = "render")]
-impl std::error::Error for Rendered {}
-
-#[cfg(feature = "render")]
-impl miette::Diagnostic for Rendered {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.diagnostic.code))
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.diagnostic.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Note => miette::Severity::Advice,
-        })
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        Some(Box::new(self.diagnostic.labels.iter().enumerate().map(|(index, label)| {
-            let span = (label.span.start, label.span.end.saturating_sub(label.span.start));
-            if index == 0 {
-                miette::LabeledSpan::new_primary_with_span(Some(label.message.clone()), span)
-            } else {
-                miette::LabeledSpan::new_with_span(Some(label.message.clone()), span)
-            }
-        })))
     }
 }

@@ -385,7 +385,7 @@ fn declarations<'a>(schema: &'a Schema, events: &[EventGroup<'a>]) -> Vec<Declar
         aggregate.commands.iter().for_each(|command| push(DeclKind::Command, &command.name));
     }
     schema.projections.iter().for_each(|def| push(DeclKind::Projection, &def.name));
-    declared.sort_by_key(|declared| declared.ident.span.start);
+    declared.sort_by_key(|declared| (declared.ident.span.source, declared.ident.span.start));
     declared
 }
 

@@ -20,6 +20,7 @@ pub mod ir;
 pub mod model;
 pub mod names;
 mod parser;
+pub mod sources;
 pub mod types;
 
 #[cfg(feature = "render")]
@@ -37,14 +38,32 @@ pub use macro_support::expand_schema_macro;
 pub use parser::parse;
 
 /// Parses and checks one schema source: the checked model when it has no errors (warnings are returned beside it),
-/// or every diagnostic at once: those the parser found while lowering the text, and every check's.
+/// or every diagnostic at once: those the parser found while lowering the text, and every check's. `name` names the
+/// source and the schema, and the spans point into [`SourceId::FIRST`](model::SourceId::FIRST).
 pub fn compile_source(name: &str, source: &str) -> Result<(ir::Schema, Vec<Diagnostic>), SchemaErrors> {
-    let errors = |diagnostics| SchemaErrors {
-        name: name.to_owned(),
-        source: std::sync::Arc::new(source.to_owned()),
-        diagnostics,
-    };
-    let (schema, lowering) = parser::parse_lowered(source);
+    compile_sources(name, &sources::SourceMap::single(name, source))
+}
+
+/// Parses every source of `sources` and checks them as one schema, `name`: its declarations are those of each
+/// source in turn, and the diagnostics point into whichever source holds their culprit. Returns what
+/// [`compile_source`] returns.
+pub fn compile_sources(
+    name: &str,
+    sources: &sources::SourceMap,
+) -> Result<(ir::Schema, Vec<Diagnostic>), SchemaErrors> {
+    let errors = |diagnostics| SchemaErrors::new(name, sources.clone(), diagnostics);
+    let mut schema = Some(model::Schema::default());
+    let mut lowering = Vec::new();
+    for (id, source) in sources.iter() {
+        let (parsed, diagnostics) = parser::parse_lowered(id, &source.text);
+        lowering.extend(diagnostics);
+        // A source the grammar rejected contributes its diagnostics only; the others are still parsed, so that
+        // their syntax errors are reported too.
+        schema = schema.zip(parsed).map(|(mut schema, parsed)| {
+            schema.append(parsed);
+            schema
+        });
+    }
     let Some(schema) = schema else { return Err(errors(lowering)) };
     check::check_after(&schema, lowering).map_err(errors)
 }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use crate::{diagnostics::SchemaErrors, emit::Options, fs};
+use crate::{
+    diagnostics::{culprit::SpanTable, SchemaErrors},
+    emit::Options,
+    fs,
+};
 
 /// The expansion of `schema!(<written_path>)`; errors and warnings are reported at `span` (the literal).
 ///
@@ -39,23 +43,16 @@ pub fn expand_schema_macro(
     }
     match crate::compile_source(written_path, &source) {
         Ok((schema, warnings)) => {
-            let warnings = SchemaErrors {
-                name: written_path.to_owned(),
-                source: std::sync::Arc::new(source),
-                diagnostics: warnings,
-            };
+            let warnings = SchemaErrors::single(written_path, source, warnings);
             let lints = warnings.plain_lines().map(|line| warning_lint(&line, span));
             let generated = crate::generate(&schema, options);
             quote!(#track #(#lints)* #generated)
         }
         Err(errors) => {
-            // Only errors fail the build; with them, warnings would only add noise.
-            let errors = SchemaErrors {
-                diagnostics: errors.diagnostics.into_iter().filter(|diagnostic| diagnostic.is_error()).collect(),
-                ..errors
-            };
-            let errors = errors.plain_lines().map(|line| quote_spanned!(span=> ::core::compile_error!(#line);));
-            quote!(#track #(#errors)*)
+            // Only errors fail the build; with them, warnings would only add noise. Nothing in a file resolves to a
+            // token, so every error sits at the literal, saying where in the file it points.
+            let errors = errors.to_syn_error(&SpanTable::new(), span).map(|error| error.to_compile_error());
+            quote!(#track #errors)
         }
     }
 }

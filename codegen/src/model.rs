@@ -8,9 +8,39 @@
 
 use serde::Serialize;
 
-/// A byte range in the source a declaration came from (`start..end`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+/// Which source of a schema a span points into: an index into the [`SourceMap`](crate::sources::SourceMap) the
+/// schema was made from. A schema of one source has only [`SourceId::FIRST`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceId(usize);
+
+impl SourceId {
+    /// The first source of a map, and the only one of a schema compiled from one text.
+    pub const FIRST: SourceId = SourceId(0);
+
+    /// The source at `index` of its map (sources are numbered from 0 in the order they were added).
+    pub fn from_index(index: usize) -> Self {
+        SourceId(index)
+    }
+
+    /// Whether this is [`SourceId::FIRST`].
+    pub fn is_first(&self) -> bool {
+        *self == SourceId::FIRST
+    }
+
+    /// Where the source is in its map.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A byte range (`start..end`) in one source of a schema: a `.factum` file, or the text a derive front end made of
+/// one Rust item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Span {
+    /// The source the bytes are in. Serialized only when it is not the first, so that the model of a schema of one
+    /// source reads as byte ranges alone.
+    #[serde(skip_serializing_if = "SourceId::is_first")]
+    pub source: SourceId,
     /// The first byte.
     pub start: usize,
     /// One past the last byte.
@@ -18,9 +48,14 @@ pub struct Span {
 }
 
 impl Span {
-    /// The span `start..end`.
-    pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end }
+    /// The span `start..end` of `source`.
+    pub fn new(source: SourceId, start: usize, end: usize) -> Self {
+        Span { source, start, end }
+    }
+
+    /// The span from the start of this one to the end of `last`, which is later in the same source.
+    pub fn to(self, last: Span) -> Span {
+        Span { end: last.end.max(self.start), ..self }
     }
 }
 
@@ -40,7 +75,8 @@ impl Ident {
     }
 }
 
-/// A whole schema: every declaration of one `.factum` file (or one set of derive declarations), in source order.
+/// A whole schema: every declaration of its sources (`.factum` files, or the items of a set of derive declarations),
+/// source by source, in source order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Schema {
     /// Named record types (`type LineItem { ... }`).
@@ -57,6 +93,20 @@ pub struct Schema {
     pub upcasts: Vec<UpcastDef>,
     /// Old stored names of renamed events (`alias OrderPlaced -> OrderCreated`: `OrderPlaced` is the old name).
     pub aliases: Vec<AliasDef>,
+}
+
+impl Schema {
+    /// Adds every declaration of `other` after this schema's own: how a schema made of several sources is put
+    /// together, one source after another.
+    pub fn append(&mut self, mut other: Schema) {
+        self.types.append(&mut other.types);
+        self.enums.append(&mut other.enums);
+        self.events.append(&mut other.events);
+        self.aggregates.append(&mut other.aggregates);
+        self.projections.append(&mut other.projections);
+        self.upcasts.append(&mut other.upcasts);
+        self.aliases.append(&mut other.aliases);
+    }
 }
 
 /// `///` doc lines, without the slashes, one entry per line.

@@ -13,23 +13,27 @@ mod syntax_error;
 
 use pest::Parser as _;
 
-use crate::{diagnostics::Diagnostic, model::Schema};
+use crate::{
+    diagnostics::Diagnostic,
+    model::{Schema, SourceId},
+};
 use grammar::{Rule, SchemaParser};
 
 /// The keywords that start a top-level declaration: where the parser resumes after a syntax error.
 const DECLARATION_KEYWORDS: [&str; 7] = ["type", "enum", "event", "aggregate", "projection", "upcast", "alias"];
 
 /// Parses a schema source into the model, or returns its syntax errors (all of them, where the parser can recover).
+/// Its spans point into [`SourceId::FIRST`].
 pub fn parse(source: &str) -> Result<Schema, Vec<Diagnostic>> {
-    match parse_lowered(source) {
+    match parse_lowered(SourceId::FIRST, source) {
         (Some(schema), diagnostics) if diagnostics.is_empty() => Ok(schema),
         (_, diagnostics) => Err(diagnostics),
     }
 }
 
-/// Parses a schema source: the model whenever the grammar accepted the whole text (what lowering could not read is
+/// Parses the text of source `id`: the model whenever the grammar accepted the whole text (what lowering could not read is
 /// kept as a placeholder, so that the checks still run), and every problem found.
-pub(crate) fn parse_lowered(source: &str) -> (Option<Schema>, Vec<Diagnostic>) {
+pub(crate) fn parse_lowered(id: SourceId, source: &str) -> (Option<Schema>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut schema = None;
     let mut offset = 0;
@@ -40,7 +44,7 @@ pub(crate) fn parse_lowered(source: &str) -> (Option<Schema>, Vec<Diagnostic>) {
         let part = source.get(offset..end).unwrap_or_default();
         match SchemaParser::parse(Rule::schema, part) {
             Ok(pairs) => {
-                let lowered = lower::lower(pairs, offset, &mut diagnostics);
+                let lowered = lower::lower(pairs, id, offset, &mut diagnostics);
                 // Only a parse of the whole source is a schema; a parse resumed after an error only contributes
                 // its diagnostics.
                 if offset == 0 {
@@ -52,7 +56,7 @@ pub(crate) fn parse_lowered(source: &str) -> (Option<Schema>, Vec<Diagnostic>) {
                 offset = end;
             }
             Err(error) => {
-                let diagnostic = syntax_error::from_pest(source, offset, &error);
+                let diagnostic = syntax_error::from_pest(id, source, offset, &error);
                 let at = diagnostic.span().start;
                 diagnostics.push(diagnostic);
                 match resume_point(source, at.max(offset + 1)) {

@@ -10,13 +10,9 @@
 //! `INSTA_UPDATE=always cargo test -p factum-codegen --test diagnostics` (or `cargo insta review` where cargo-insta
 //! is installed), then read every changed `tests/snapshots/diagnostics__*.snap`: the messages are the product.
 
-use std::{fmt::Write as _, sync::Arc};
+use std::fmt::Write as _;
 
-use factum_codegen::{
-    compile_source,
-    diagnostics::{line_column, Label},
-    Diagnostic, SchemaErrors, Severity,
-};
+use factum_codegen::{compile_source, compile_sources, sources::SourceMap, Diagnostic, SchemaErrors, Severity};
 
 /// A diagnostic as JSON, in its own field order, with each label's line and column.
 #[derive(serde::Serialize)]
@@ -29,22 +25,34 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
 }
 
-/// A label with where it points, as `line:column`.
+/// A label with where it points: `line:column` in a schema of one source, `source:line:column` in one of several.
 #[derive(serde::Serialize)]
 struct JsonLabel<'a> {
     at: String,
-    #[serde(flatten)]
-    label: &'a Label,
+    span: JsonSpan,
+    message: &'a str,
+}
+
+/// The bytes a label points at, in its source.
+#[derive(serde::Serialize)]
+struct JsonSpan {
+    start: usize,
+    end: usize,
 }
 
 impl<'a> JsonDiagnostic<'a> {
-    fn new(source: &str, diagnostic: &'a Diagnostic) -> Self {
+    fn new(sources: &SourceMap, diagnostic: &'a Diagnostic) -> Self {
         let labels = diagnostic
             .labels
             .iter()
             .map(|label| {
-                let at = line_column(source, label.span.start);
-                JsonLabel { at: format!("{}:{}", at.line, at.column), label }
+                let at = sources.line_column(label.span);
+                let at = match sources.len() {
+                    1 => format!("{}:{}", at.line, at.column),
+                    _ => sources.locate(label.span),
+                };
+                let span = JsonSpan { start: label.span.start, end: label.span.end };
+                JsonLabel { at, span, message: &label.message }
             })
             .collect();
         JsonDiagnostic {
@@ -77,18 +85,20 @@ fn expected_codes(name: &str, source: &str) -> Vec<String> {
 fn render(name: &str, source: &str) -> String {
     let errors = match compile_source(name, source) {
         Err(errors) => errors,
-        Ok((_, warnings)) => {
-            SchemaErrors { name: name.to_owned(), source: Arc::new(source.to_owned()), diagnostics: warnings }
-        }
+        Ok((_, warnings)) => SchemaErrors::single(name, source, warnings),
     };
     assert!(!errors.diagnostics.is_empty(), "`{name}` is in the corpus of broken schemas but has no diagnostics");
     let mut codes: Vec<String> = errors.diagnostics.iter().map(|diagnostic| diagnostic.code.to_owned()).collect();
     codes.sort();
     codes.dedup();
     assert_eq!(codes, expected_codes(name, source), "`{name}` produces other codes than it expects");
+    render_errors(&errors)
+}
 
+/// Every diagnostic of `errors` the three ways users meet them: JSON, plain lines and miette's graphical rendering.
+fn render_errors(errors: &SchemaErrors) -> String {
     let json: Vec<JsonDiagnostic<'_>> =
-        errors.diagnostics.iter().map(|diagnostic| JsonDiagnostic::new(source, diagnostic)).collect();
+        errors.diagnostics.iter().map(|diagnostic| JsonDiagnostic::new(&errors.sources, diagnostic)).collect();
 
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
     let mut graphical = String::new();
@@ -111,4 +121,19 @@ fn corpus() {
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         insta::assert_snapshot!(render(&name, &source));
     });
+}
+
+/// A schema of several sources: each label points into its own, and the graphical rendering shows each snippet under
+/// its source's name, even within one diagnostic.
+#[test]
+fn several_sources() {
+    let mut sources = SourceMap::new();
+    sources.add("events.factum", "event OrderPlaced v1 { customer: String }\n\ntype LineItem { sku: String }\n");
+    sources.add(
+        "orders.factum",
+        "type LineItem { sku: String, quantity: u32 }\n\naggregate Order {\n    id: String\n    command Place { \
+         customer: Strin } emits OrderPlaced\n}\n",
+    );
+    let errors = compile_sources("orders", &sources).expect_err("the sources have errors");
+    insta::assert_snapshot!(render_errors(&errors));
 }

@@ -86,7 +86,7 @@ pub(super) fn check_naming_conventions(index: &Index<'_>, diagnostics: &mut Vec<
         camel.extend(def.variants.iter().map(|variant| ("variant", &variant.name)));
     }
     camel.extend(schema.aliases.iter().map(|alias| ("alias", &alias.old)));
-    camel.sort_by_key(|(_, ident)| ident.span.start);
+    camel.sort_by_key(|(_, ident)| (ident.span.source, ident.span.start));
     for (kind, ident) in camel {
         if is_upper_camel_case(&ident.name) {
             continue;

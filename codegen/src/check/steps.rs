@@ -275,7 +275,7 @@ fn check_defaults_of_kept_fields(index: &Index<'_>, diagnostics: &mut Vec<Diagno
             if plan.leaves(&field.name) || plan.new_field(&field.name).is_none() {
                 continue;
             }
-            let span = crate::model::Span::new(field.span.start, value.span.end);
+            let span = field.span.to(value.span);
             diagnostics.push(
                 Diagnostic::error(
                     "factum::default-for-existing-field",

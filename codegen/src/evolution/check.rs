@@ -36,7 +36,7 @@ pub fn check_against(old: &Snapshot, new: &Schema) -> Vec<Finding> {
         check(&context, &mut findings);
     }
     findings.sort_by(|a, b| {
-        let key = |finding: &Finding| (finding.span().map(|span| span.start), finding.rule.id);
+        let key = |finding: &Finding| (finding.span().map(|span| (span.source, span.start)), finding.rule.id);
         key(a).cmp(&key(b))
     });
     findings

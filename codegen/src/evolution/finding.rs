@@ -1,7 +1,7 @@
 //! Findings: what the evolution checker reports, as data, and their conversion to [`Diagnostic`]s so that the CLI
 //! and build scripts render them like every other diagnostic.
 
-use std::{fmt::Write as _, sync::Arc};
+use std::fmt::Write as _;
 
 use serde::{Serialize, Serializer};
 
@@ -63,11 +63,7 @@ impl Finding {
 
 /// The findings as diagnostics of the new schema `name` (text `source`), ready to render with miette.
 pub fn findings_report(name: &str, source: &str, findings: &[Finding]) -> SchemaErrors {
-    SchemaErrors {
-        name: name.to_owned(),
-        source: Arc::new(source.to_owned()),
-        diagnostics: findings.iter().map(Finding::to_diagnostic).collect(),
-    }
+    SchemaErrors::single(name, source, findings.iter().map(Finding::to_diagnostic).collect())
 }
 
 /// One line per finding: `new.factum:4:5: error[E006 field-added-without-default]: message (old: ...) (help: ...)`.

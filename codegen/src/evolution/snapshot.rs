@@ -164,13 +164,10 @@ impl Snapshot {
                 .versions
                 .iter()
                 .map(|def| {
-                    places.insert(
-                        Place::Version(name.clone(), def.version),
-                        Span::new(def.name_span.start, def.version_span.end),
-                    );
+                    places.insert(Place::Version(name.clone(), def.version), def.name_span.to(def.version_span));
                     for field in &def.fields {
                         let place = Place::Field(name.clone(), def.version, field.name.name.clone());
-                        places.insert(place, Span::new(field.name.span.start, field.ty_span.end));
+                        places.insert(place, field.name.span.to(field.ty_span));
                     }
                     VersionShape { version: def.version, fields: schema.field_shapes(&def.fields) }
                 })
@@ -188,7 +185,7 @@ impl Snapshot {
             places.entry(Place::Type(def.name.name.clone())).or_insert(def.name.span);
             for field in &def.fields {
                 let place = Place::TypeField(def.name.name.clone(), field.name.name.clone());
-                places.entry(place).or_insert(Span::new(field.name.span.start, field.ty_span.end));
+                places.entry(place).or_insert(field.name.span.to(field.ty_span));
             }
         }
         for def in &schema.enums {

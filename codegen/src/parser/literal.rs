@@ -12,12 +12,12 @@ const MAX_UNICODE_DIGITS: usize = 6;
 
 /// The value of the text between a string's quotes, which starts at byte `start` of the source. Each escape that
 /// cannot be resolved is reported and left out.
-pub(super) fn string_value(raw: &str, start: usize, diagnostics: &mut Vec<Diagnostic>) -> String {
+pub(super) fn string_value(raw: &str, start: Span, diagnostics: &mut Vec<Diagnostic>) -> String {
     let mut value = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(backslash) = rest.find('\\') {
         value.push_str(&rest[..backslash]);
-        let escape_start = start + (raw.len() - rest.len()) + backslash;
+        let escape_start = start.start + (raw.len() - rest.len()) + backslash;
         let after = &rest[backslash + 1..];
         let Some(kind) = after.chars().next() else {
             // The grammar always pairs a backslash with the character after it; a lone one at the end adds nothing.
@@ -38,7 +38,7 @@ pub(super) fn string_value(raw: &str, start: usize, diagnostics: &mut Vec<Diagno
                 Err(braced_length) => {
                     length += braced_length;
                     let text = &after[..length];
-                    let span = Span::new(escape_start, escape_start + 1 + length);
+                    let span = Span { start: escape_start, end: escape_start + 1 + length, ..start };
                     diagnostics.push(
                         Diagnostic::error(
                             "factum::invalid-literal",
@@ -53,7 +53,7 @@ pub(super) fn string_value(raw: &str, start: usize, diagnostics: &mut Vec<Diagno
                 }
             },
             other => {
-                let span = Span::new(escape_start, escape_start + 1 + length);
+                let span = Span { start: escape_start, end: escape_start + 1 + length, ..start };
                 diagnostics.push(
                     Diagnostic::error(
                         "factum::invalid-literal",
@@ -128,11 +128,12 @@ pub(super) fn number_value(text: &str, span: Span, diagnostics: &mut Vec<Diagnos
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SourceId;
 
     /// The value of `raw` and the messages of its diagnostics.
     fn unescape(raw: &str) -> (String, Vec<String>) {
         let mut diagnostics = Vec::new();
-        let value = string_value(raw, 0, &mut diagnostics);
+        let value = string_value(raw, Span::default(), &mut diagnostics);
         (value, diagnostics.into_iter().map(|diagnostic| diagnostic.message).collect())
     }
 
@@ -169,8 +170,8 @@ mod tests {
     #[test]
     fn bad_escapes_point_at_themselves() {
         let mut diagnostics = Vec::new();
-        string_value(r"ab\u{d800}cd", 10, &mut diagnostics);
-        assert_eq!(diagnostics[0].span(), Span::new(12, 20));
+        string_value(r"ab\u{d800}cd", Span::new(SourceId::FIRST, 10, 10), &mut diagnostics);
+        assert_eq!(diagnostics[0].span(), Span::new(SourceId::FIRST, 12, 20));
     }
 
     #[test]

@@ -16,14 +16,19 @@ use crate::{
     diagnostics::Diagnostic,
     model::{
         AggregateDef, AliasDef, Builtin, CommandDef, Docs, EmitSlot, Emits, EnumDef, EventDef, Field, Ident, Literal,
-        LiteralKind, ProjectionDef, Schema, Span, TypeDef, TypeKind, TypeRef, UpcastBody, UpcastDef, UpcastStep,
-        Variant,
+        LiteralKind, ProjectionDef, Schema, SourceId, Span, TypeDef, TypeKind, TypeRef, UpcastBody, UpcastDef,
+        UpcastStep, Variant,
     },
 };
 
-/// Lowers a successful parse of `source[offset..]`, pushing any problems onto `diagnostics`.
-pub(super) fn lower(pairs: Pairs<'_, Rule>, offset: usize, diagnostics: &mut Vec<Diagnostic>) -> Schema {
-    let mut lowerer = Lowerer { offset, diagnostics };
+/// Lowers a successful parse of the text of `source` from byte `offset` on, pushing any problems onto `diagnostics`.
+pub(super) fn lower(
+    pairs: Pairs<'_, Rule>,
+    source: SourceId,
+    offset: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Schema {
+    let mut lowerer = Lowerer { source, offset, diagnostics };
     let mut schema = Schema::default();
     for declaration in pairs {
         match declaration.as_rule() {
@@ -40,8 +45,9 @@ pub(super) fn lower(pairs: Pairs<'_, Rule>, offset: usize, diagnostics: &mut Vec
     schema
 }
 
-/// The lowering context: where the parsed text starts in the source, and where problems go.
+/// The lowering context: which source the parsed text is, where it starts in it, and where problems go.
 struct Lowerer<'d> {
+    source: SourceId,
     offset: usize,
     diagnostics: &'d mut Vec<Diagnostic>,
 }
@@ -91,7 +97,7 @@ impl Lowerer<'_> {
             docs: Docs::new(),
             name: self.placeholder(&pair),
             version: 1,
-            version_span: Span::default(),
+            version_span: self.placeholder(&pair).span,
             fields: Vec::new(),
         };
         for part in pair.into_inner() {
@@ -250,7 +256,7 @@ impl Lowerer<'_> {
             docs: Docs::new(),
             name: self.placeholder(&pair),
             fields: Vec::new(),
-            emits: Emits { slots: Vec::new(), span: Span::default() },
+            emits: Emits { slots: Vec::new(), span: self.placeholder(&pair).span },
         };
         for part in pair.into_inner() {
             match part.as_rule() {
@@ -308,9 +314,9 @@ impl Lowerer<'_> {
             docs: Docs::new(),
             event: self.placeholder(&pair),
             from: 1,
-            from_span: Span::default(),
+            from_span: self.placeholder(&pair).span,
             to: 2,
-            to_span: Span::default(),
+            to_span: self.placeholder(&pair).span,
             body: UpcastBody::Steps(Vec::new()),
             span: whole,
         };
@@ -319,7 +325,7 @@ impl Lowerer<'_> {
             match part.as_rule() {
                 Rule::docs => def.docs = docs(part),
                 // The declaration's span leaves its docs out.
-                Rule::kw_upcast => def.span = Span::new(self.span(&part).start, whole.end),
+                Rule::kw_upcast => def.span = self.span(&part).to(whole),
                 Rule::event_ref => def.event = self.ident(&part),
                 Rule::from_version => {
                     def.from_span = self.span(&part);
@@ -371,8 +377,8 @@ impl Lowerer<'_> {
             Some(value) => match value.as_rule() {
                 Rule::string => {
                     let text = value.into_inner().find(|part| part.as_rule() == Rule::string_text);
-                    let text = text.map(|text| (text.as_str(), self.span(&text).start));
-                    let (raw, start) = text.unwrap_or(("", span.start));
+                    let text = text.map(|text| (text.as_str(), self.span(&text)));
+                    let (raw, start) = text.unwrap_or(("", span));
                     LiteralKind::String(literal::string_value(raw, start, self.diagnostics))
                 }
                 Rule::number => literal::number_value(value.as_str(), span, self.diagnostics),
@@ -451,7 +457,8 @@ impl Lowerer<'_> {
                     ty = TypeRef { kind: TypeKind::Map(Box::new(key), Box::new(value)), span };
                 }
                 Rule::question => {
-                    ty = TypeRef { kind: TypeKind::Option(Box::new(ty)), span: Span::new(start, span.end) };
+                    ty =
+                        TypeRef { kind: TypeKind::Option(Box::new(ty)), span: Span::new(self.source, start, span.end) };
                 }
                 _ => {}
             }
@@ -466,12 +473,12 @@ impl Lowerer<'_> {
     /// An empty name at the start of `pair`, for a part the grammar guarantees but the tree somehow lacks.
     fn placeholder(&self, pair: &Pair<'_, Rule>) -> Ident {
         let start = pair.as_span().start() + self.offset;
-        Ident::new("", Span::new(start, start))
+        Ident::new("", Span::new(self.source, start, start))
     }
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(span.start() + self.offset, span.end() + self.offset)
+        Span::new(self.source, span.start() + self.offset, span.end() + self.offset)
     }
 
     /// The span of a rule that ends in a repetition, without the whitespace and comments pest skipped before
@@ -488,7 +495,7 @@ impl Lowerer<'_> {
             }
         }
         let start = pair.as_span().start() + self.offset;
-        Span::new(start, start + text.len())
+        Span::new(self.source, start, start + text.len())
     }
 }
 

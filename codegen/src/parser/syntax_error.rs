@@ -7,20 +7,23 @@ use super::{
     grammar::{Rule, MAX_NESTING},
     DECLARATION_KEYWORDS,
 };
-use crate::{diagnostics::Diagnostic, model::Span};
+use crate::{
+    diagnostics::Diagnostic,
+    model::{SourceId, Span},
+};
 
 /// The words the grammar reserves: they cannot name a declaration or a type.
 const RESERVED: [&str; 11] =
     ["type", "enum", "event", "aggregate", "projection", "upcast", "alias", "command", "state", "emits", "on"];
 
-/// The diagnostic for a pest error found while parsing `source[offset..]`.
-pub(super) fn from_pest(source: &str, offset: usize, error: &Error<Rule>) -> Diagnostic {
+/// The diagnostic for a pest error found while parsing `source[offset..]`, the text of source `id`.
+pub(super) fn from_pest(id: SourceId, source: &str, offset: usize, error: &Error<Rule>) -> Diagnostic {
     let at = offset
         + match error.location {
             InputLocation::Pos(position) => position,
             InputLocation::Span((start, _)) => start,
         };
-    let found = Found::at(source, at);
+    let found = Found::at(id, source, at);
     let positives = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
         // pest reports a custom error only when it runs out of calls (no limit is set) or of native stack, which the
@@ -265,15 +268,15 @@ struct Found {
 }
 
 impl Found {
-    /// The token starting at byte `at` of `source`.
-    fn at(source: &str, at: usize) -> Found {
+    /// The token starting at byte `at` of `source`, the text of source `id`.
+    fn at(id: SourceId, source: &str, at: usize) -> Found {
         let rest = source.get(at..).unwrap_or_default();
         let Some(first) = rest.chars().next() else {
             // Point just after the last token, where something is missing, rather than past the final newline.
             let end = source.trim_end().len();
             return Found {
                 description: END_OF_FILE.to_owned(),
-                span: Span::new(end, end),
+                span: Span::new(id, end, end),
                 reserved: None,
                 after_doc: follows_doc(source, at),
             };
@@ -282,7 +285,7 @@ impl Found {
             let length = rest.find(['\n', '\r']).unwrap_or(rest.len());
             return Found {
                 description: DOC.to_owned(),
-                span: Span::new(at, at + length),
+                span: Span::new(id, at, at + length),
                 reserved: None,
                 after_doc: follows_doc(source, at),
             };
@@ -291,7 +294,7 @@ impl Found {
             // Only an atomic rule (a string) can stop at a line break; everywhere else it is skipped.
             return Found {
                 description: "end of line".to_owned(),
-                span: Span::new(at, at),
+                span: Span::new(id, at, at),
                 reserved: None,
                 after_doc: false,
             };
@@ -309,7 +312,7 @@ impl Found {
             token.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect();
         Found {
             description: format!("`{shown}`"),
-            span: Span::new(at, at + length),
+            span: Span::new(id, at, at + length),
             reserved: RESERVED.into_iter().find(|word| *word == token),
             after_doc: follows_doc(source, at),
         }
