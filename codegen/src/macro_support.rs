@@ -1,5 +1,8 @@
 //! What `factum::schema!` does, kept here so that the proc-macro crate holds no logic: find and read the schema,
-//! compile it, and report at the path literal: errors as `compile_error!`s, warnings as lints.
+//! compile it, and report at the path literal: errors as `compile_error!`s, with [`stubs`] of every name the user's
+//! code may reference, and warnings as lints.
+
+mod stubs;
 
 use std::path::PathBuf;
 
@@ -10,6 +13,7 @@ use crate::{
     diagnostics::{culprit::SpanTable, SchemaErrors},
     emit::Options,
     fs,
+    model::SourceId,
 };
 
 /// The expansion of `schema!(<written_path>)`; errors and warnings are reported at `span` (the literal).
@@ -52,7 +56,15 @@ pub fn expand_schema_macro(
             // Only errors fail the build; with them, warnings would only add noise. Nothing in a file resolves to a
             // token, so every error sits at the literal, saying where in the file it points.
             let errors = errors.to_syn_error(&SpanTable::new(), span).map(|error| error.to_compile_error());
-            quote!(#track #errors)
+            // Beside the errors, a stub for every name the parser could read, so that the code using them adds
+            // no errors of its own. Parsing again costs little, and only on failure.
+            match crate::parser::parse_lowered(SourceId::FIRST, &source).0 {
+                Some(schema) => {
+                    let stubs = stubs::with_stubs(&schema, errors.unwrap_or_default());
+                    quote!(#track #stubs)
+                }
+                None => quote!(#track #errors),
+            }
         }
     }
 }
@@ -158,11 +170,13 @@ mod tests {
         );
     }
 
-    /// What the expansion reports: the notes of its warning lints and the messages of its `compile_error!`s, in
-    /// order.
+    /// What the expansion reports: the notes of its warning lints and the messages of its `compile_error!`s (as
+    /// items, or inside the type the stubs alias), in order.
     fn reported(tokens: TokenStream) -> (Vec<String>, Vec<String>) {
+        let mut errors = Vec::new();
+        compile_errors(tokens.clone(), &mut errors);
         let file: syn::File = syn::parse2(tokens).expect("the expansion parses as items");
-        let (mut warnings, mut errors) = (Vec::new(), Vec::new());
+        let mut warnings = Vec::new();
         for item in file.items {
             match item {
                 syn::Item::Const(item) => {
@@ -180,13 +194,26 @@ mod tests {
                         }
                     }
                 }
-                syn::Item::Macro(item) if item.mac.path.segments.last().unwrap().ident == "compile_error" => {
-                    errors.push(item.mac.parse_body::<syn::LitStr>().unwrap().value());
-                }
                 _ => {}
             }
         }
         (warnings, errors)
+    }
+
+    /// The message of every `compile_error!` in `tokens`, wherever it is.
+    fn compile_errors(tokens: TokenStream, errors: &mut Vec<String>) {
+        let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+        for (index, token) in tokens.iter().enumerate() {
+            match token {
+                proc_macro2::TokenTree::Ident(ident) if ident == "compile_error" => {
+                    if let Some(proc_macro2::TokenTree::Group(body)) = tokens.get(index + 2) {
+                        errors.push(syn::parse2::<syn::LitStr>(body.stream()).unwrap().value());
+                    }
+                }
+                proc_macro2::TokenTree::Group(group) => compile_errors(group.stream(), errors),
+                _ => {}
+            }
+        }
     }
 
     /// Expands `schema!("schema.factum")` for a crate holding `source` there, and compares what it reports.
