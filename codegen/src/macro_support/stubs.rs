@@ -56,7 +56,7 @@ pub(super) fn with_stubs(schema: &Schema, errors: TokenStream) -> TokenStream {
     let traits = stubs.traits.iter().map(|stub| stub.tokens(&errors_type));
     quote! {
         #[doc(hidden)]
-        type #errors_type = ::core::marker::PhantomData<[(); { #errors 0 }]>;
+        pub type #errors_type = ::core::marker::PhantomData<[(); { #errors 0 }]>;
         #(#types)*
         #(#values)*
         #(#generic_types)*

@@ -1,6 +1,11 @@
 // A schema with one error reports that error and nothing else: the code using the types, traits and values the
-// schema declares compiles against stubs of them, so there is no cascade of "cannot find type `Order`".
-factum::schema!("$FACTUM_UI_CASES/schema/one_error.factum");
+// schema declares compiles against stubs of them, so there is no cascade of "cannot find type `Order`", even from
+// another module, where rustc does not hold back such errors by itself.
+mod orders {
+    factum::schema!("$FACTUM_UI_CASES/schema/one_error.factum");
+}
+
+use orders::*;
 
 #[derive(Debug, thiserror::Error)]
 #[error("rejected")]
