@@ -178,23 +178,18 @@ mod tests {
         let file: syn::File = syn::parse2(tokens).expect("the expansion parses as items");
         let mut warnings = Vec::new();
         for item in file.items {
-            match item {
-                syn::Item::Const(item) => {
-                    let syn::Expr::Block(block) = *item.expr else { continue };
-                    for statement in block.block.stmts {
-                        let syn::Stmt::Item(syn::Item::Const(inner)) = statement else { continue };
-                        for attribute in inner.attrs.iter().filter(|attribute| attribute.path().is_ident("deprecated"))
-                        {
-                            let syn::Meta::List(list) = &attribute.meta else { continue };
-                            let note: syn::MetaNameValue = list.parse_args().unwrap();
-                            let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(note), .. }) = note.value else {
-                                panic!("a deprecation note is a string")
-                            };
-                            warnings.push(note.value());
-                        }
-                    }
+            let syn::Item::Const(item) = item else { continue };
+            let syn::Expr::Block(block) = *item.expr else { continue };
+            for statement in block.block.stmts {
+                let syn::Stmt::Item(syn::Item::Const(inner)) = statement else { continue };
+                for attribute in inner.attrs.iter().filter(|attribute| attribute.path().is_ident("deprecated")) {
+                    let syn::Meta::List(list) = &attribute.meta else { continue };
+                    let note: syn::MetaNameValue = list.parse_args().unwrap();
+                    let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(note), .. }) = note.value else {
+                        panic!("a deprecation note is a string")
+                    };
+                    warnings.push(note.value());
                 }
-                _ => {}
             }
         }
         (warnings, errors)

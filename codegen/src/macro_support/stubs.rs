@@ -105,7 +105,11 @@ enum Receiver {
 impl TraitStub {
     fn tokens(&self, errors_type: &proc_macro2::Ident) -> TokenStream {
         let name = self.name.ident();
-        let error = self.has_error.then(|| quote!(type Error;));
+        let error = self.has_error.then(|| {
+            quote!(
+                type Error;
+            )
+        });
         let mut seen = HashSet::new();
         let methods = self.methods.iter().filter(|(method, _)| seen.insert(method.as_str().to_owned())).map(
             |(method, receiver)| {
@@ -145,9 +149,10 @@ impl Stubs {
             self.ty(names::event_type(&def.name.name));
         }
         for event in schema.events.iter().map(|def| &def.name.name) {
-            let custom = schema.upcasts.iter().filter(|upcast| {
-                upcast.event.name == *event && matches!(upcast.body, UpcastBody::Custom(_))
-            });
+            let custom = schema
+                .upcasts
+                .iter()
+                .filter(|upcast| upcast.event.name == *event && matches!(upcast.body, UpcastBody::Custom(_)));
             let methods: Vec<_> =
                 custom.map(|upcast| (names::upcast_method(upcast.from, upcast.to), Receiver::Upcast)).collect();
             if !methods.is_empty() {
@@ -164,8 +169,7 @@ impl Stubs {
             }
             for command in &aggregate.commands {
                 self.ty(RustName::new(&command.name.name));
-                let one_of_count =
-                    command.emits.slots.iter().filter(|slot| matches!(slot, EmitSlot::OneOf(_))).count();
+                let one_of_count = command.emits.slots.iter().filter(|slot| matches!(slot, EmitSlot::OneOf(_))).count();
                 for index in 0..one_of_count {
                     self.ty(names::outcome_name(&command.name.name, index, one_of_count));
                 }
