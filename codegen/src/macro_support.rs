@@ -13,7 +13,6 @@ use crate::{
     diagnostics::{culprit::SpanTable, SchemaErrors},
     emit::Options,
     fs,
-    model::SourceId,
 };
 
 /// The expansion of `schema!(<written_path>)`; errors and warnings are reported at `span` (the literal).
@@ -58,13 +57,8 @@ pub fn expand_schema_macro(
             let errors = errors.to_syn_error(&SpanTable::new(), span).map(|error| error.to_compile_error());
             // Beside the errors, a stub for every name the parser could read, so that the code using them adds
             // no errors of its own. Parsing again costs little, and only on failure.
-            match crate::parser::parse_lowered(SourceId::FIRST, &source).0 {
-                Some(schema) => {
-                    let stubs = stubs::with_stubs(&schema, errors.unwrap_or_default());
-                    quote!(#track #stubs)
-                }
-                None => quote!(#track #errors),
-            }
+            let stubs = stubs::with_stubs(&stubs::readable(&source), errors.unwrap_or_default());
+            quote!(#track #stubs)
         }
     }
 }

@@ -69,6 +69,22 @@ pub(crate) fn parse_lowered(id: SourceId, source: &str) -> (Option<Schema>, Vec<
     (schema, diagnostics)
 }
 
+/// Every declaration of the text of source `id` that parses on its own, each parsed apart from the others: what can
+/// be read of a source the grammar rejects, for the stubs `schema!` emits beside its errors. Problems are not
+/// reported here: [`parse_lowered`] reports them.
+pub(crate) fn parse_each_declaration(id: SourceId, source: &str) -> Schema {
+    let mut schema = Schema::default();
+    let mut next = resume_point(source, 0);
+    while let Some(start) = next {
+        let end = resumed_end(source, start);
+        if let Ok(pairs) = SchemaParser::parse(Rule::schema, source.get(start..end).unwrap_or_default()) {
+            schema.append(lower::lower(pairs, id, start, &mut Vec::new()));
+        }
+        next = resume_point(source, start + 1);
+    }
+    schema
+}
+
 /// Where a parse resumed at the declaration starting at `offset` stops: at the next line that starts a declaration,
 /// less the blank, comment and doc lines above it (docs belong to the declaration below them). Outside comments and
 /// strings such a line cannot continue a declaration, so the parse sees what it would in the whole source; and

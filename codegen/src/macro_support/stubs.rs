@@ -10,6 +10,8 @@
 //!
 //! The stubs come from the parsed model, before any check, so the names are those the generator would add if the
 //! schema were fixed (asked of [`crate::names`], like the checked model does); a name declared twice is stubbed once.
+//! After a syntax error, every declaration that parses on its own is stubbed, so only the broken one's names are
+//! missing.
 
 use std::collections::HashSet;
 
@@ -17,12 +19,20 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::{
-    model::{EmitSlot, Schema, UpcastBody},
+    model::{EmitSlot, Schema, SourceId, UpcastBody},
     names::{self, AggregateNames, ProjectionNames, RustName},
+    parser,
 };
 
 /// The one name the stubs add that no schema declares: the alias of the type holding the errors.
 const ERRORS_TYPE: &str = "__FactumSchemaErrors";
+
+/// What can be read of a schema with errors: the model, when the grammar accepts the text (what lowering could not
+/// read is kept as a placeholder), or else every declaration that parses on its own.
+pub(super) fn readable(source: &str) -> Schema {
+    let (schema, _) = parser::parse_lowered(SourceId::FIRST, source);
+    schema.unwrap_or_else(|| parser::parse_each_declaration(SourceId::FIRST, source))
+}
 
 /// `errors` (`compile_error!` items), held by the type every stub aliases, and a stub for each name of `schema`.
 pub(super) fn with_stubs(schema: &Schema, errors: TokenStream) -> TokenStream {
@@ -236,9 +246,7 @@ mod tests {
 
     /// The stubs of `source`, one line per item: `type X`, `const X`, `fn X`, `trait X { a b }`.
     fn check(source: &str, expected: &[&str]) {
-        let (schema, _) = crate::parser::parse_lowered(crate::model::SourceId::FIRST, source);
-        let schema = schema.expect("the source parses");
-        let tokens = with_stubs(&schema, quote!(::core::compile_error! { "broken" }));
+        let tokens = with_stubs(&readable(source), quote!(::core::compile_error! { "broken" }));
         let file: syn::File = syn::parse2(tokens).expect("the stubs parse as items");
         let items: Vec<String> = file
             .items
@@ -310,6 +318,24 @@ mod tests {
                 "type Return",
                 "trait selfDecide { type Error, r#return }",
                 "trait selfEvolve { a }",
+            ],
+        );
+        // After a syntax error, the declarations around the broken one are still stubbed.
+        check(
+            "/// Docs.\nevent A v1 {}\n\nevent B v1 { at: [u64 }\n// A comment.\naggregate C {\n    id: String\n    \
+             command Go {} emits A\n}\ntype D { event: String }\n",
+            &[
+                "type D",
+                "type AV1",
+                "type A",
+                "type C",
+                "type CState",
+                "type CCommand",
+                "type CEvent",
+                "type Go",
+                "const C",
+                "trait CDecide { type Error, go }",
+                "trait CEvolve { a }",
             ],
         );
     }
