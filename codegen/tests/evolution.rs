@@ -281,3 +281,30 @@ fn build_scripts_can_check_against_the_lock() {
     // Off by default.
     config().compile(&[&schema]).unwrap_or_else(|error| panic!("{error}"));
 }
+
+/// A schema of several sources: findings point into the new source that holds the change, and name the old source
+/// the entry was declared in.
+#[test]
+fn findings_point_into_their_own_sources() {
+    let sources = |events: &str| {
+        let mut sources = factum_codegen::sources::SourceMap::new();
+        sources.add("orders.factum", "aggregate Order {\n    id: String\n    command Place {} emits OrderPlaced\n}\n");
+        sources.add("events.factum", events);
+        sources
+    };
+    let compile_all =
+        |sources: &factum_codegen::sources::SourceMap| match factum_codegen::compile_sources("orders", sources) {
+            Ok((schema, _warnings)) => schema,
+            Err(errors) => panic!("the sources do not compile:\n{}", errors.to_plain_string()),
+        };
+    let old_sources = sources("event OrderPlaced v1 { customer: String }\n");
+    let old = Snapshot::from_schema(&compile_all(&old_sources)).with_sources("orders", old_sources);
+    let new_sources = sources("\nevent OrderPlaced v1 { customer: String, total: u64 }\n");
+    let findings = check_against(&old, &compile_all(&new_sources));
+    assert_eq!(
+        evolution::render_plain_in("orders", &new_sources, &findings),
+        "events.factum:2:42: error[E006 field-added-without-default]: field `total` was added to released \
+         `OrderPlaced v1` (old: events.factum:1:7) (help: keep `v1` as it was, declare `v2` with it, and \
+         `upcast OrderPlaced v1 -> v2 { total = <value> }`)\n"
+    );
+}

@@ -7,8 +7,9 @@ use serde::{Serialize, Serializer};
 
 use super::{rules::Rule, snapshot::Location};
 use crate::{
-    diagnostics::{line_column, Diagnostic, Label, SchemaErrors, Severity},
+    diagnostics::{Diagnostic, Label, SchemaErrors, Severity},
     model::Span,
+    sources::SourceMap,
 };
 
 /// One incompatibility (or note) between an old snapshot and a new schema.
@@ -63,19 +64,26 @@ impl Finding {
 
 /// The findings as diagnostics of the new schema `name` (text `source`), ready to render with miette.
 pub fn findings_report(name: &str, source: &str, findings: &[Finding]) -> SchemaErrors {
-    SchemaErrors::single(name, source, findings.iter().map(Finding::to_diagnostic).collect())
+    findings_report_in(name, &SourceMap::single(name, source), findings)
+}
+
+/// [`findings_report`] for a new schema `name` made of `sources`.
+pub fn findings_report_in(name: &str, sources: &SourceMap, findings: &[Finding]) -> SchemaErrors {
+    SchemaErrors::new(name, sources.clone(), findings.iter().map(Finding::to_diagnostic).collect())
 }
 
 /// One line per finding: `new.factum:4:5: error[E006 field-added-without-default]: message (old: ...) (help: ...)`.
 pub fn render_plain(name: &str, source: &str, findings: &[Finding]) -> String {
+    render_plain_in(name, &SourceMap::single(name, source), findings)
+}
+
+/// [`render_plain`] for a new schema `name` made of `sources`: each finding names the source it points into.
+pub fn render_plain_in(name: &str, sources: &SourceMap, findings: &[Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
         let severity = if finding.is_breaking() { "error" } else { "note" };
         let _ = match finding.span() {
-            Some(span) => {
-                let at = line_column(source, span.start);
-                write!(out, "{name}:{}:{}: ", at.line, at.column)
-            }
+            Some(span) => write!(out, "{}: ", sources.locate(span)),
             None => write!(out, "{name}: "),
         };
         let _ = write!(out, "{severity}[{} {}]: {}", finding.rule.id, finding.rule.name, finding.message);

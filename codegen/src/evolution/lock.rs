@@ -161,7 +161,7 @@ impl Snapshot {
             .into_iter()
             .map(|(name, aggregate)| read_aggregate(name, aggregate).map_err(malformed))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Snapshot { file: file.to_owned(), events, aggregates, source: None, places: BTreeMap::new() })
+        Ok(Snapshot { file: file.to_owned(), events, aggregates, sources: None, places: BTreeMap::new() })
     }
 }
 

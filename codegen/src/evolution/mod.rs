@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use crate::types::{compare_shapes, compat, shape, Breaking, Compat, Widening};
 pub use crate::types::{FieldShape, TypeShape};
 pub use check::check_against;
-pub use finding::{findings_report, render_plain, Finding};
+pub use finding::{findings_report, findings_report_in, render_plain, render_plain_in, Finding};
 pub use lock::{LockError, LOCK_FORMAT};
 pub use rules::{Rule, RULES};
 pub use snapshot::{AggregateShape, CommandShape, EventShape, Location, Place, Snapshot, VersionShape};

@@ -5,14 +5,15 @@
 //! `lock.rs`); both give the same snapshot for the same schema. One built from a schema remembers where each entry
 //! was declared, so that findings can point into the old file.
 
-use std::{collections::BTreeMap, fmt, sync::Arc};
+use std::{collections::BTreeMap, fmt};
 
 use serde::Serialize;
 
 use crate::{
-    diagnostics::{line_column, LineColumn},
+    diagnostics::LineColumn,
     ir::Schema,
     model::Span,
+    sources::SourceMap,
     types::{fingerprint, shape_text, FieldShape, TypeShape},
 };
 
@@ -25,8 +26,8 @@ pub struct Snapshot {
     pub events: Vec<EventShape>,
     /// The aggregates, sorted by name.
     pub aggregates: Vec<AggregateShape>,
-    /// The schema source, when the snapshot was taken from one: `places` point into it.
-    pub(super) source: Option<Arc<String>>,
+    /// The schema's sources, when the snapshot was taken from a schema: `places` point into them.
+    pub(super) sources: Option<SourceMap>,
     /// Where each entry was declared, when the snapshot was taken from a schema.
     pub(super) places: BTreeMap<Place, Span>,
 }
@@ -216,14 +217,22 @@ impl Snapshot {
             })
             .collect();
         aggregates.sort_by(|a, b| a.name.cmp(&b.name));
-        Snapshot { file: String::new(), events, aggregates, source: None, places }
+        Snapshot { file: String::new(), events, aggregates, sources: None, places }
     }
 
     /// This snapshot, taken from the schema file `file` whose text is `source`: findings then point at lines and
     /// columns of it.
-    pub fn with_source(mut self, file: impl Into<String>, source: &str) -> Snapshot {
-        self.file = file.into();
-        self.source = Some(Arc::new(source.to_owned()));
+    pub fn with_source(self, file: impl Into<String>, source: &str) -> Snapshot {
+        let file = file.into();
+        let sources = SourceMap::single(file.as_str(), source);
+        self.with_sources(file, sources)
+    }
+
+    /// This snapshot, taken from the schema `name` made of `sources`: findings then point at lines and columns of
+    /// whichever source declared each entry.
+    pub fn with_sources(mut self, name: impl Into<String>, sources: SourceMap) -> Snapshot {
+        self.file = name.into();
+        self.sources = Some(sources);
         self
     }
 
@@ -268,8 +277,10 @@ impl Snapshot {
 
     /// Where `place` is, for a user: a line and column of the schema, or the entry of the lock file.
     pub fn locate(&self, place: &Place) -> Location {
-        let at = self.source.as_ref().zip(self.span(place)).map(|(source, span)| line_column(source, span.start));
-        Location { file: self.file.clone(), at, entry: place.to_string() }
+        let found = self.sources.as_ref().zip(self.span(place));
+        let file = found.map_or(self.file.as_str(), |(sources, span)| sources.name(span.source));
+        let at = found.map(|(sources, span)| sources.line_column(span));
+        Location { file: file.to_owned(), at, entry: place.to_string() }
     }
 }
 
