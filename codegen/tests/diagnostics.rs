@@ -137,3 +137,14 @@ fn several_sources() {
     let errors = compile_sources("orders", &sources).expect_err("the sources have errors");
     insta::assert_snapshot!(render_errors(&errors));
 }
+
+/// Every source is parsed even when another has a syntax error, and an error at the very end of one source renders
+/// in that source, not at the start of the next.
+#[test]
+fn several_sources_with_syntax_errors() {
+    let mut sources = SourceMap::new();
+    sources.add("events.factum", "event OrderPlaced v1 {\n    customer: String\n");
+    sources.add("orders.factum", "aggregate Order {\n    id String\n}\n");
+    let errors = compile_sources("orders", &sources).expect_err("the sources have errors");
+    insta::assert_snapshot!(render_errors(&errors));
+}
