@@ -91,6 +91,21 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The diagnostic without its place: `error[code]: message (help: ...)`.
+    pub fn summary(&self) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        };
+        format!("{severity}[{}]: {}{}", self.code, self.message, self.help_suffix())
+    }
+
+    /// ` (help: ...)`, or nothing when there is no help.
+    fn help_suffix(&self) -> String {
+        self.help.as_ref().map(|help| format!(" (help: {help})")).unwrap_or_default()
+    }
 }
 
 /// A line and column (both from 1) in a source text.
@@ -173,23 +188,6 @@ impl SchemaErrors {
     #[cfg(feature = "render")]
     pub fn reports(&self) -> impl Iterator<Item = miette::Report> + '_ {
         graphical::reports(&self.sources, &self.diagnostics)
-    }
-}
-
-impl Diagnostic {
-    /// The diagnostic without its place: `error[code]: message (help: ...)`.
-    pub fn summary(&self) -> String {
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        };
-        format!("{severity}[{}]: {}{}", self.code, self.message, self.help_suffix())
-    }
-
-    /// ` (help: ...)`, or nothing when there is no help.
-    fn help_suffix(&self) -> String {
-        self.help.as_ref().map(|help| format!(" (help: {help})")).unwrap_or_default()
     }
 }
 
