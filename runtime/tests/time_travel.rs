@@ -188,3 +188,46 @@ proptest! {
         block_on(check(store, &history, version, position, instant));
     }
 }
+
+/// A cut before an event the code cannot read reads past nothing it cannot read; a cut after it stops there, with the
+/// error naming its place, for a load and for a projection alike.
+#[test]
+fn an_unreadable_event_matters_only_to_cuts_that_include_it() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let readable = |event: &AccountEvent| NewEvent::encode(event, Metadata::default()).expect("encodes");
+        let stream_id = Account::stream_id(&1);
+        let appended = vec![
+            readable(&opened("ada")).recorded_at(at(1)),
+            readable(&deposited(5)).recorded_at(at(2)),
+            NewEvent::new("Deposited", 1, "{\"amount\": \"five\"}").recorded_at(at(3)),
+        ];
+        store.append(&stream_id, ExpectedVersion::NoStream, appended).await.expect("the append succeeds");
+        let service = CommandService::<Account, _>::new(store.clone());
+
+        let cases: Vec<(AsOf, LogAsOf, Result<i64, &str>)> = vec![
+            (AsOf::Version(2), LogAsOf::Position(2), Ok(5)),
+            (AsOf::Time(at(3)), LogAsOf::Time(at(3)), Ok(5)),
+            (AsOf::Version(3), LogAsOf::Position(3), Err("at stream `Account-1` version 3 (global position 3)")),
+            (AsOf::Time(at(4)), LogAsOf::Time(at(4)), Err("at stream `Account-1` version 3 (global position 3)")),
+        ];
+        for (as_of, log_as_of, expected) in cases {
+            let loaded = service.load_as_of(&1, as_of).await.map(|loaded| loaded.state.balance);
+            let projected = project_as_of(&store, Ledger::default(), log_as_of)
+                .await
+                .map(|ledger| ledger.balances.get(&stream_id).copied().unwrap_or_default());
+            match expected {
+                Ok(balance) => {
+                    assert_eq!(loaded.expect("the load succeeds"), balance, "{as_of:?}");
+                    assert_eq!(projected.expect("the projection runs"), balance, "{log_as_of:?}");
+                }
+                Err(place) => {
+                    let load_error = loaded.expect_err("the load fails").to_string();
+                    assert!(load_error.contains(place), "{as_of:?}: {load_error}");
+                    let projection_error = projected.expect_err("the projection fails").to_string();
+                    assert!(projection_error.contains(place), "{log_as_of:?}: {projection_error}");
+                }
+            }
+        }
+    });
+}

@@ -114,9 +114,9 @@ impl Log {
             self.ids.remove(&taken.envelope.event_id);
         }
         for (stream_id, length) in streams_before {
-            match length {
-                Some(length) => self.streams.get_mut(&stream_id).map_or((), |indexes| indexes.truncate(length)),
-                None => {
+            match (length, self.streams.get_mut(&stream_id)) {
+                (Some(length), Some(indexes)) => indexes.truncate(length),
+                _ => {
                     self.streams.remove(&stream_id);
                 }
             }

@@ -457,7 +457,8 @@ fn fold_stream_rows<T>(
 }
 
 /// The statement of a log read, and its parameters: the range and the limit, then the names, the aggregate type and
-/// the time bound the query selects, tested in SQL so that a row the query does not select costs a look at its name and no more.
+/// the time bound the query selects, tested in SQL so that a row the query does not select costs a look at its name
+/// and no more.
 fn log_statement(query: &LogQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {SELECTED}, stream_id FROM events WHERE position >= ?1 AND position <= ?2");
     let limit = if query.is_empty() { 0 } else { query.limit };
