@@ -84,3 +84,50 @@ pub async fn append_batch_writes_nothing_on_any_error<S: EventStore>(store: S) {
     assert_eq!(outcomes.iter().map(|outcome| outcome.stream_version).collect::<Vec<_>>(), [3, 1]);
     assert!(outcomes[0].position > before[1].envelope.position);
 }
+
+/// Of concurrent batches that each write a stream every batch writes (`Shared`, expecting it new) and a stream of
+/// their own first, exactly one commits, whole; the others conflict on `Shared` and leave no trace in their own
+/// stream, even while plain appends go on beside them.
+pub async fn concurrent_batches_are_all_or_nothing<S: EventStore + Clone + 'static>(store: S) {
+    const WRITERS: usize = 8;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(WRITERS + 1));
+    let batches: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let (store, barrier) = (store.clone(), std::sync::Arc::clone(&barrier));
+            tokio::spawn(async move {
+                let batch = vec![
+                    StreamAppend::new(format!("Own-{writer}"), ExpectedVersion::NoStream, events("Own", 2)),
+                    StreamAppend::new("Shared", ExpectedVersion::NoStream, vec![event("Shared", &writer.to_string())]),
+                ];
+                barrier.wait().await;
+                store.append_batch(batch).await
+            })
+        })
+        .collect();
+    let bystander = {
+        let (store, barrier) = (store.clone(), std::sync::Arc::clone(&barrier));
+        tokio::spawn(async move {
+            barrier.wait().await;
+            for _ in 0..10 {
+                ok(store.append("Bystander", ExpectedVersion::Any, events("Beside", 1)).await, "a plain append");
+            }
+        })
+    };
+    let mut winners = Vec::new();
+    for (writer, batch) in batches.into_iter().enumerate() {
+        match batch.await.expect("a writer task panicked") {
+            Ok(outcomes) => winners.push((writer, outcomes)),
+            Err(StoreError::Conflict(conflict)) => assert_eq!(conflict.stream_id, "Shared", "writer {writer}"),
+            Err(error) => panic!("writer {writer} failed: {error}"),
+        }
+    }
+    bystander.await.expect("the bystander task panicked");
+    assert_eq!(winners.len(), 1, "exactly one batch must commit, these did: {winners:?}");
+    let (winner, _) = winners[0];
+    assert_eq!(payloads(&ok(store.read_stream("Shared", 1).await, "read_stream")), [winner.to_string()]);
+    for writer in 0..WRITERS {
+        let expected = if writer == winner { 2 } else { 0 };
+        assert_eq!(ok(store.stream_version(&format!("Own-{writer}")).await, "stream_version"), expected);
+    }
+    assert_eq!(everything(&store).await.len(), 2 + 1 + 10, "the log holds the winning batch and the plain appends");
+}
