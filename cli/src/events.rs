@@ -252,22 +252,18 @@ async fn plan(store: &AnyStore, text: impl BufRead) -> Result<Result<Plan, Vec<B
             Err(problem) => bad_lines.push(BadLine { line: line_number, problem: problem.into() }),
         }
     }
+    // Each stream's version: the store's when the file first names it, then moved on by each good line.
     let mut versions: HashMap<String, u64> = HashMap::new();
-    for (_, line) in &parsed {
-        if !versions.contains_key(&line.stream) {
-            let version = store.stream_version(&line.stream).await.map_err(|error| error.to_string())?;
-            versions.insert(line.stream.clone(), version);
-        }
-    }
-    let mut plan = Plan {
-        appends: Vec::new(),
-        starts: Vec::new(),
-        ids: HashMap::new(),
-        streams: versions.len(),
-        events: parsed.len(),
-    };
+    let mut plan =
+        Plan { appends: Vec::new(), starts: Vec::new(), ids: HashMap::new(), streams: 0, events: parsed.len() };
     for (line_number, line) in parsed {
-        let current = versions.get_mut(&line.stream).expect("every stream's version was read above");
+        let current = match versions.entry(line.stream.clone()) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(unknown) => {
+                let stored = store.stream_version(&line.stream).await.map_err(|error| error.to_string())?;
+                unknown.insert(stored)
+            }
+        };
         let next = *current + 1;
         // A bad line is left out of the checks of the lines after it, as if it were not in the file.
         if let Some(given) = line.version.filter(|&given| given != next) {
@@ -291,6 +287,7 @@ async fn plan(store: &AnyStore, text: impl BufRead) -> Result<Result<Plan, Vec<B
             }
         }
     }
+    plan.streams = versions.len();
     if bad_lines.is_empty() {
         Ok(Ok(plan))
     } else {
