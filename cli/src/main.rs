@@ -6,6 +6,8 @@ use std::{
     process::ExitCode,
 };
 
+mod event_line;
+mod events;
 mod evolution;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +67,11 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
+    /// Moves events out of and into a store: `export` prints them as lines of JSON, `import` appends such lines.
+    Events {
+        #[command(subcommand)]
+        command: events::EventsCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -84,6 +91,7 @@ fn main() -> ExitCode {
         Command::Lock { file, accept_breaking } => evolution::lock(&file, accept_breaking),
         Command::Generate { file, out_dir } => generate(&file, out_dir.as_deref()),
         Command::Fixtures { file, overwrite } => fixtures(&file, overwrite),
+        Command::Events { command } => events::run(command),
     }
 }
 

@@ -82,6 +82,7 @@ mod projection;
 mod service;
 pub mod store;
 pub mod testing;
+mod time_travel;
 pub mod types;
 
 pub use aggregate::{Aggregate, Decide};
@@ -91,8 +92,9 @@ pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
 pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
-pub use service::{load, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
-pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery};
+pub use service::{load, load_as_of, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
+pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery};
+pub use time_travel::{project_as_of, AsOf, LogAsOf};
 
 #[cfg(feature = "macros")]
 pub use factum_macros::schema;

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::{Aggregate, ConflictError, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
+use crate::{Aggregate, AsOf, ConflictError, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
 
 /// An aggregate instance as loaded from its stream.
 pub struct Loaded<A: Aggregate> {
@@ -158,6 +158,12 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         load::<A, S>(&self.store, &A::stream_id(id)).await
     }
 
+    /// Loads the instance `id` as it was [`AsOf`] a stream version or an instant (the events recorded strictly
+    /// before it); see [`load_as_of`].
+    pub async fn load_as_of(&self, id: &A::Id, as_of: AsOf) -> Result<Loaded<A>, StoreError> {
+        load_as_of::<A, S>(&self.store, &A::stream_id(id), as_of).await
+    }
+
     /// Handles `command` for the instance `id`, with empty metadata.
     pub async fn handle(
         &self,
@@ -213,6 +219,28 @@ pub async fn load<A: Aggregate, S: EventStore + ?Sized>(store: &S, stream_id: &s
     let empty = Loaded::<A> { state: A::State::default(), version: 0 };
     store
         .fold_stream(stream_id, 1, empty, |loaded, recorded| {
+            let event = recorded.decode::<A::Event>()?;
+            A::evolve(&mut loaded.state, &event);
+            loaded.version = recorded.stream_version;
+            Ok(())
+        })
+        .await
+}
+
+/// Loads an aggregate as it was [`AsOf`] a point: the fold of `stream_id`'s events up to a version, or of those
+/// recorded strictly before an instant.
+///
+/// The store selects the events in its own read ([`EventStore::fold_stream_query`]), and the result equals a fold of
+/// the stream cut at that point. [`Loaded::version`] is the version of the last event folded (0: none), which is
+/// where the stream stood then; a state loaded as of the past is for reading, not for deciding new commands.
+pub async fn load_as_of<A: Aggregate, S: EventStore + ?Sized>(
+    store: &S,
+    stream_id: &str,
+    as_of: AsOf,
+) -> Result<Loaded<A>, StoreError> {
+    let empty = Loaded::<A> { state: A::State::default(), version: 0 };
+    store
+        .fold_stream_query(stream_id, &as_of.stream_query(), empty, |loaded, recorded| {
             let event = recorded.decode::<A::Event>()?;
             A::evolve(&mut loaded.state, &event);
             loaded.version = recorded.stream_version;

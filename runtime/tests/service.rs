@@ -10,7 +10,7 @@ use factum::store::memory::MemoryStore;
 use factum::store::LogQuery;
 use factum::{
     AppendOutcome, CommandError, CommandService, ConflictError, DecodeError, DecodeErrorKind, EventStore,
-    ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError, DEFAULT_ATTEMPTS,
+    ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError, StreamAppend, DEFAULT_ATTEMPTS,
 };
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -60,6 +60,10 @@ impl EventStore for MeddlingStore {
             }
         }
         self.inner.append(stream_id, expected, events).await
+    }
+
+    async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.inner.append_batch(appends).await
     }
 
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {

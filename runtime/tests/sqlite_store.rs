@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use factum::store::sqlite::{SqliteStore, UnsupportedSchemaVersion, SCHEMA_VERSION};
-use factum::store::{LogFold, LogQuery};
+use factum::store::{LogFold, LogQuery, StreamAppend, StreamQuery};
 use factum::{
     AppendOutcome, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RecordedEvent, RecordedEventRef,
     StoreError,
@@ -39,6 +39,10 @@ impl EventStore for FileStore {
         self.store.append(stream_id, expected, events).await
     }
 
+    async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.store.append_batch(appends).await
+    }
+
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
         self.store.read_stream(stream_id, from_version).await
     }
@@ -58,6 +62,20 @@ impl EventStore for FileStore {
         F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
         self.store.fold_stream(stream_id, from_version, init, visit).await
+    }
+
+    async fn fold_stream_query<T, F>(
+        &self,
+        stream_id: &str,
+        query: &StreamQuery,
+        init: T,
+        visit: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+    {
+        self.store.fold_stream_query(stream_id, query, init, visit).await
     }
 
     async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>

@@ -20,6 +20,14 @@
 
 use std::future::Future;
 
+mod batch;
+mod bounds;
+
+pub use batch::{
+    append_batch_writes_in_batch_order, append_batch_writes_nothing_on_any_error, concurrent_batches_are_all_or_nothing,
+};
+pub use bounds::{fold_stream_query_cuts_at_a_version_and_a_time, log_reads_cut_at_a_position_and_a_time};
+
 use factum::store::{LogFold, LogQuery};
 use factum::{
     AppendOutcome, ConflictError, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RecordedEvent,
@@ -64,6 +72,11 @@ macro_rules! store_conformance_tests {
             fold_stream_sees_what_read_stream_reads,
             fold_stream_stops_at_the_first_error,
             fold_stream_visitor_may_borrow,
+            fold_stream_query_cuts_at_a_version_and_a_time,
+            log_reads_cut_at_a_position_and_a_time,
+            append_batch_writes_in_batch_order,
+            append_batch_writes_nothing_on_any_error,
+            concurrent_batches_are_all_or_nothing,
         );
     };
     (@cases $make_store:expr; $($case:ident),* $(,)?) => {

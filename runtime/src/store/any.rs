@@ -3,7 +3,7 @@
 use super::memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 use super::sqlite::SqliteStore;
-use super::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery};
+use super::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery};
 use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
 /// An event store of any backend this build has, opened from a URL.
@@ -136,6 +136,10 @@ impl EventStore for AnyStore {
         dispatch!(self, store => store.append(stream_id, expected, events).await)
     }
 
+    async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
+        dispatch!(self, store => store.append_batch(appends).await)
+    }
+
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
         dispatch!(self, store => store.read_stream(stream_id, from_version).await)
     }
@@ -154,6 +158,20 @@ impl EventStore for AnyStore {
         F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
         dispatch!(self, store => store.fold_stream(stream_id, from_version, init, visit).await)
+    }
+
+    async fn fold_stream_query<T, F>(
+        &self,
+        stream_id: &str,
+        query: &StreamQuery,
+        init: T,
+        visit: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+    {
+        dispatch!(self, store => store.fold_stream_query(stream_id, query, init, visit).await)
     }
 
     async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>

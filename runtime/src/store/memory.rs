@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use crate::store::{LogFold, LogQuery};
+use crate::store::{LogFold, LogQuery, StreamAppend, StreamQuery};
 use crate::{
     AppendOutcome, ConflictError, DuplicateEventId, Envelope, EventStore, ExpectedVersion, LogEventRef, NewEvent,
     RecordedEvent, RecordedEventRef, StoreError, Timestamp,
@@ -88,6 +88,41 @@ impl Log {
         Ok(AppendOutcome { stream_version: indexes.len() as u64, position: self.events.len() as u64 })
     }
 
+    /// Applies the appends of a batch in order; on the first error, takes back what the batch wrote and returns it.
+    fn append_batch(&mut self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
+        let logged = self.events.len();
+        let mut streams_before: HashMap<String, Option<usize>> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(appends.len());
+        for StreamAppend { stream_id, expected, events } in appends {
+            let length = self.streams.get(&stream_id).map(Vec::len);
+            streams_before.entry(stream_id.clone()).or_insert(length);
+            match self.append(&stream_id, expected, events) {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(error) => {
+                    self.take_back(logged, streams_before);
+                    return Err(error);
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Restores the log to `logged` events and each stream to the length it had (or to no stream), forgetting the
+    /// ids of the events taken back.
+    fn take_back(&mut self, logged: usize, streams_before: HashMap<String, Option<usize>>) {
+        for taken in self.events.drain(logged..) {
+            self.ids.remove(&taken.envelope.event_id);
+        }
+        for (stream_id, length) in streams_before {
+            match (length, self.streams.get_mut(&stream_id)) {
+                (Some(length), Some(indexes)) => indexes.truncate(length),
+                _ => {
+                    self.streams.remove(&stream_id);
+                }
+            }
+        }
+    }
+
     /// The events of `stream_id` from `from_version` on.
     fn stream(&self, stream_id: &str, from_version: u64) -> impl Iterator<Item = &RecordedEvent> {
         let indexes = self.streams.get(stream_id).map_or(&[][..], Vec::as_slice);
@@ -106,6 +141,7 @@ impl Log {
             .filter(|recorded| {
                 let envelope = &recorded.envelope;
                 query.selects(&envelope.event_name, envelope.aggregate_type.as_deref())
+                    && query.selects_recorded_at(envelope.recorded_at)
             })
             .take(limit)
     }
@@ -121,6 +157,10 @@ impl EventStore for MemoryStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         self.log.write().unwrap_or_else(PoisonError::into_inner).append(stream_id, expected, events)
+    }
+
+    async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.log.write().unwrap_or_else(PoisonError::into_inner).append_batch(appends)
     }
 
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
@@ -152,6 +192,29 @@ impl EventStore for MemoryStore {
         let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
         let mut accumulator = init;
         for recorded in log.stream(stream_id, from_version) {
+            visit(&mut accumulator, RecordedEventRef::from(recorded))?;
+        }
+        Ok(accumulator)
+    }
+
+    async fn fold_stream_query<T, F>(
+        &self,
+        stream_id: &str,
+        query: &StreamQuery,
+        init: T,
+        mut visit: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+    {
+        let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+        let mut accumulator = init;
+        let selected = log
+            .stream(stream_id, query.from_version)
+            .take_while(|recorded| recorded.envelope.stream_version <= query.to_version)
+            .filter(|recorded| query.selects(recorded.envelope.stream_version, recorded.envelope.recorded_at));
+        for recorded in selected {
             visit(&mut accumulator, RecordedEventRef::from(recorded))?;
         }
         Ok(accumulator)

@@ -5,13 +5,17 @@ use std::future::Future;
 use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
 mod any;
+mod batch;
 pub mod memory;
 mod query;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod stream_query;
 
 pub use any::{AnyStore, StoreUrlError};
+pub use batch::StreamAppend;
 pub use query::LogQuery;
+pub use stream_query::StreamQuery;
 
 /// What an append expects of its stream; a mismatch is a [`crate::ConflictError`] and nothing is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -84,6 +88,18 @@ pub trait EventStore: Send + Sync {
         events: Vec<NewEvent>,
     ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send;
 
+    /// Appends every append of `appends` in order, atomically across streams: all of them or, on any error, none.
+    ///
+    /// Each append's [`ExpectedVersion`] is checked against its stream as the appends before it in the batch left it;
+    /// the events keep everything they were given (ids, names, versions, payloads, metadata, aggregate types and
+    /// times), and take positions in the batch's order. The first conflict or taken id refuses the whole batch and
+    /// is returned, naming its stream. This is how an import writes a file: every line, or nothing. Returns one
+    /// outcome per append.
+    fn append_batch(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> impl Future<Output = Result<Vec<AppendOutcome>, StoreError>> + Send;
+
     /// Reads the events of `stream_id` whose stream version is at least `from_version`, in order.
     ///
     /// A stream that does not exist reads as empty.
@@ -124,6 +140,38 @@ pub trait EventStore: Send + Sync {
             let mut accumulator = init;
             for recorded in self.read_stream(stream_id, from_version).await? {
                 visit(&mut accumulator, RecordedEventRef::from(&recorded))?;
+            }
+            Ok(accumulator)
+        }
+    }
+
+    /// Hands the events of `stream_id` that `query` selects to `visit`, in stream order, like
+    /// [`EventStore::fold_stream`]: versions up to a bound, events recorded before an instant.
+    ///
+    /// This is how an aggregate is loaded as it was ([`crate::load_as_of`]). The default implementation reads the
+    /// stream with `read_stream` and passes over what the query does not select; a store should override it to
+    /// select in its own query (both stores here do).
+    fn fold_stream_query<T, F>(
+        &self,
+        stream_id: &str,
+        query: &StreamQuery,
+        init: T,
+        mut visit: F,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+    {
+        async move {
+            let mut accumulator = init;
+            for recorded in self.read_stream(stream_id, query.from_version).await? {
+                let envelope = &recorded.envelope;
+                if envelope.stream_version > query.to_version {
+                    break;
+                }
+                if query.selects(envelope.stream_version, envelope.recorded_at) {
+                    visit(&mut accumulator, RecordedEventRef::from(&recorded))?;
+                }
             }
             Ok(accumulator)
         }
@@ -187,6 +235,13 @@ macro_rules! forward_event_store {
                 (**self).append(stream_id, expected, events)
             }
 
+            fn append_batch(
+                &self,
+                appends: Vec<StreamAppend>,
+            ) -> impl Future<Output = Result<Vec<AppendOutcome>, StoreError>> + Send {
+                (**self).append_batch(appends)
+            }
+
             fn read_stream(
                 &self,
                 stream_id: &str,
@@ -215,6 +270,20 @@ macro_rules! forward_event_store {
                 F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
             {
                 (**self).fold_stream(stream_id, from_version, init, visit)
+            }
+
+            fn fold_stream_query<T, F>(
+                &self,
+                stream_id: &str,
+                query: &StreamQuery,
+                init: T,
+                visit: F,
+            ) -> impl Future<Output = Result<T, StoreError>> + Send
+            where
+                T: Send,
+                F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+            {
+                (**self).fold_stream_query(stream_id, query, init, visit)
             }
 
             fn fold_all<T, E, F>(

@@ -1,7 +1,13 @@
-//! What a read of the global log asks for: a range of positions, a limit, and which events.
+//! What a read of the global log asks for: a range of positions, a limit, which events, and recorded before when.
+
+use crate::Timestamp;
 
 /// A read of the global log: the events with positions in `from_position..=to_position`, of the given names and
-/// aggregate type, at most `limit` of them, in position order.
+/// aggregate type, recorded strictly before `recorded_before` when it is set, at most `limit` of them, in position
+/// order.
+///
+/// The two upper bounds are how the log is read as it was: `to_position` cuts it where it stood after an event,
+/// `recorded_before` keeps what had been recorded before an instant (see [`crate::LogAsOf`]).
 ///
 /// ```
 /// # use factum::store::LogQuery;
@@ -21,12 +27,24 @@ pub struct LogQuery {
     pub event_names: Option<Vec<String>>,
     /// The aggregate type of the events read; `None` reads every event, also those appended without one.
     pub aggregate_type: Option<String>,
+    /// Reads only events recorded strictly before this instant; `None` reads them whenever they were recorded.
+    ///
+    /// Events are selected by their recorded time, not cut at the first later one: an event imported with an earlier
+    /// time than events before it in the log is read when its own time is before the bound.
+    pub recorded_before: Option<Timestamp>,
 }
 
 impl LogQuery {
     /// Every event from `from_position` on.
     pub fn from_position(from_position: u64) -> Self {
-        LogQuery { from_position, to_position: u64::MAX, limit: usize::MAX, event_names: None, aggregate_type: None }
+        LogQuery {
+            from_position,
+            to_position: u64::MAX,
+            limit: usize::MAX,
+            event_names: None,
+            aggregate_type: None,
+            recorded_before: None,
+        }
     }
 
     /// The whole log.
@@ -62,7 +80,19 @@ impl LogQuery {
         self
     }
 
-    /// Whether an event of this name and aggregate type is one the query reads (positions and limit aside).
+    /// Reads only events recorded strictly before `instant`.
+    pub fn recorded_before(mut self, instant: Timestamp) -> Self {
+        self.recorded_before = Some(instant);
+        self
+    }
+
+    /// Whether an event recorded at `recorded_at` is recorded early enough for the query (see
+    /// [`LogQuery::recorded_before`]).
+    pub fn selects_recorded_at(&self, recorded_at: Timestamp) -> bool {
+        self.recorded_before.is_none_or(|bound| recorded_at < bound)
+    }
+
+    /// Whether an event of this name and aggregate type is one the query reads (positions, time and limit aside).
     pub fn selects(&self, event_name: &str, aggregate_type: Option<&str>) -> bool {
         let name_selected = self.event_names.as_ref().is_none_or(|names| names.iter().any(|name| name == event_name));
         let type_selected = self.aggregate_type.as_deref().is_none_or(|wanted| aggregate_type == Some(wanted));

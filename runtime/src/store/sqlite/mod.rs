@@ -1,6 +1,8 @@
 //! The embedded event store: one SQLite file (or an in-memory database), with nothing to install or run beside it.
 
+mod batch;
 mod schema;
+mod stream_query;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 pub use schema::{OpenError, UnsupportedSchemaVersion, SCHEMA_VERSION};
 
 use crate::event_ref::MetadataRef;
-use crate::store::{LogFold, LogQuery};
+use crate::store::{LogFold, LogQuery, StreamAppend, StreamQuery};
 use crate::{
     AppendOutcome, ConflictError, DuplicateEventId, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent,
     RecordedEvent, RecordedEventRef, StoreError, Timestamp,
@@ -159,6 +161,17 @@ fn sql_integer(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// The stored time (microseconds) that an event recorded strictly before `instant` stays under: times are stored to
+/// the microsecond, so an instant between two microseconds admits the one below it.
+fn micros_bound(instant: Timestamp) -> i64 {
+    let micros = instant.timestamp_micros();
+    if instant.timestamp_subsec_nanos() % 1_000 == 0 {
+        micros
+    } else {
+        micros.saturating_add(1)
+    }
+}
+
 fn append(
     connection: &mut Connection,
     stream_id: &str,
@@ -167,6 +180,19 @@ fn append(
 ) -> Result<AppendOutcome, StoreError> {
     let transaction =
         connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::backend)?;
+    let outcome = write_append(&transaction, stream_id, expected, events)?;
+    transaction.commit().map_err(StoreError::backend)?;
+    Ok(outcome)
+}
+
+/// Checks `expected` and inserts `events` inside `transaction`, which the caller commits; on an error the caller
+/// drops the transaction, which rolls back what was inserted.
+fn write_append(
+    transaction: &rusqlite::Transaction<'_>,
+    stream_id: &str,
+    expected: ExpectedVersion,
+    events: &[NewEvent],
+) -> Result<AppendOutcome, StoreError> {
     let actual: i64 = transaction
         .prepare_cached(STREAM_VERSION)
         .and_then(|mut statement| statement.query_row([stream_id], |row| row.get(0)).optional())
@@ -216,7 +242,6 @@ fn append(
                 })?;
         }
     }
-    transaction.commit().map_err(StoreError::backend)?;
     let appended = events.len() as u64;
     Ok(AppendOutcome { stream_version: actual + appended, position: last_position + appended })
 }
@@ -386,6 +411,20 @@ fn fold_stream<T>(
     connection: &Connection,
     stream_id: &str,
     from_version: u64,
+    accumulator: T,
+    visit: impl FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError>,
+) -> Result<T, StoreError> {
+    let parameters = rusqlite::params![stream_id, sql_integer(from_version)];
+    fold_stream_rows(connection, stream_id, FOLD_STREAM, parameters, accumulator, visit)
+}
+
+/// Lends `visit` every row `sql` reads of `stream_id`: a statement selecting the columns of [`FOLD_STREAM`], in
+/// stream order.
+fn fold_stream_rows<T>(
+    connection: &Connection,
+    stream_id: &str,
+    sql: &str,
+    parameters: impl rusqlite::Params,
     mut accumulator: T,
     mut visit: impl FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError>,
 ) -> Result<T, StoreError> {
@@ -397,9 +436,8 @@ fn fold_stream<T>(
         });
         stored.map_err(StoreError::backend)?
     };
-    let mut statement = connection.prepare_cached(FOLD_STREAM).map_err(StoreError::backend)?;
-    let mut rows =
-        statement.query(rusqlite::params![stream_id, sql_integer(from_version)]).map_err(StoreError::backend)?;
+    let mut statement = connection.prepare_cached(sql).map_err(StoreError::backend)?;
+    let mut rows = statement.query(parameters).map_err(StoreError::backend)?;
     let columns =
         [FoldColumns::STREAM_VERSION, FoldColumns::EVENT_NAME, FoldColumns::EVENT_VERSION, FoldColumns::PAYLOAD];
     while let Some(row) = rows.next().map_err(StoreError::backend)? {
@@ -418,8 +456,9 @@ fn fold_stream<T>(
     Ok(accumulator)
 }
 
-/// The statement of a log read, and its parameters: the range and the limit, then the names and the aggregate type
-/// the query selects, tested in SQL so that a row the query does not select costs a look at its name and no more.
+/// The statement of a log read, and its parameters: the range and the limit, then the names, the aggregate type and
+/// the time bound the query selects, tested in SQL so that a row the query does not select costs a look at its name
+/// and no more.
 fn log_statement(query: &LogQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {SELECTED}, stream_id FROM events WHERE position >= ?1 AND position <= ?2");
     let limit = if query.is_empty() { 0 } else { query.limit };
@@ -437,6 +476,10 @@ fn log_statement(query: &LogQuery) -> (String, Vec<Value>) {
     if let Some(aggregate_type) = &query.aggregate_type {
         sql.push_str(&format!(" AND aggregate_type = ?{}", parameters.len() + 1));
         parameters.push(Value::Text(aggregate_type.clone()));
+    }
+    if let Some(instant) = query.recorded_before {
+        sql.push_str(&format!(" AND recorded_at < ?{}", parameters.len() + 1));
+        parameters.push(Value::Integer(micros_bound(instant)));
     }
     sql.push_str(" ORDER BY position LIMIT ?3");
     (sql, parameters)
@@ -510,6 +553,10 @@ impl EventStore for SqliteStore {
         self.run(move |connection| append(connection, &stream_id, expected, &events)).await
     }
 
+    async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.run(move |connection| batch::append_batch(connection, &appends)).await
+    }
+
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
         let stream_id = stream_id.to_owned();
         self.run(move |connection| read_stream(connection, &stream_id, from_version)).await
@@ -538,6 +585,20 @@ impl EventStore for SqliteStore {
         F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
         self.run_here(|connection| fold_stream(connection, stream_id, from_version, init, visit))
+    }
+
+    async fn fold_stream_query<T, F>(
+        &self,
+        stream_id: &str,
+        query: &StreamQuery,
+        init: T,
+        visit: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
+    {
+        self.run_here(|connection| stream_query::fold_stream_query(connection, stream_id, query, init, visit))
     }
 
     async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>
