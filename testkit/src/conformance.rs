@@ -20,6 +20,11 @@
 
 use std::future::Future;
 
+pub use crate::live::{
+    following_the_log_sees_every_commit_once, wait_for_events_returns_when_the_log_is_there,
+    wait_for_events_wakes_at_the_commit_it_waits_for,
+};
+
 use factum::store::{LogFold, LogQuery};
 use factum::{
     AppendOutcome, ConflictError, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RecordedEvent,
@@ -64,6 +69,9 @@ macro_rules! store_conformance_tests {
             fold_stream_sees_what_read_stream_reads,
             fold_stream_stops_at_the_first_error,
             fold_stream_visitor_may_borrow,
+            wait_for_events_returns_when_the_log_is_there,
+            wait_for_events_wakes_at_the_commit_it_waits_for,
+            following_the_log_sees_every_commit_once,
         );
     };
     (@cases $make_store:expr; $($case:ident),* $(,)?) => {
