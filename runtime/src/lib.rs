@@ -78,9 +78,11 @@ mod error;
 mod event;
 mod event_ref;
 mod finite;
+mod follower;
 mod projection;
 mod service;
 pub mod store;
+mod subscription;
 pub mod testing;
 pub mod types;
 
@@ -90,9 +92,11 @@ pub use error::{ConflictError, DecodeError, DecodeErrorKind, DuplicateEventId, N
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
+pub use follower::{LogFollower, FOLLOW_BATCH};
 pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
 pub use service::{load, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
 pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery};
+pub use subscription::{LogSubscription, Subscription, SubscriptionError, SubscriptionHandler};
 
 #[cfg(feature = "macros")]
 pub use factum_macros::schema;

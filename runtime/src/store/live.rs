@@ -19,7 +19,7 @@ pub const POLL_START: Duration = Duration::from_millis(1);
 pub const POLL_MAX: Duration = Duration::from_millis(100);
 
 /// The pause after `pause`: doubled, up to [`POLL_MAX`].
-fn backoff(pause: Duration) -> Duration {
+pub(crate) fn backoff(pause: Duration) -> Duration {
     (pause * 2).min(POLL_MAX)
 }
 
