@@ -1,4 +1,5 @@
-//! The `factum` command: check schemas, and generate the Rust a build would produce from them.
+//! The `factum` command: check schemas, generate the Rust a build would produce from them, and follow a store's
+//! events.
 
 use std::{
     io::IsTerminal,
@@ -7,13 +8,18 @@ use std::{
 };
 
 mod evolution;
+mod tail;
 
 use clap::{Parser, Subcommand};
 use factum_codegen::{fs, ir::Schema, Options, SchemaErrors, Severity};
 
 /// Factum's schema compiler.
 #[derive(Debug, Parser)]
-#[command(name = "factum", version, about = "Check Factum schemas and generate typed Rust from them")]
+#[command(
+    name = "factum",
+    version,
+    about = "Check Factum schemas, generate typed Rust from them, follow a store's events"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -65,6 +71,20 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
+    /// Works with the events in a store.
+    Events {
+        #[command(subcommand)]
+        command: Events,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Events {
+    /// Follows a store's log live: prints one JSON line per event as it is appended (by any process), until killed.
+    ///
+    /// Each line: `{"stream": ..., "event": ..., "event_version": ..., "recorded_at": ..., "payload": {...},
+    /// "position": ..., "id": ..., "version": ...}`, and `"metadata"` when the event has some.
+    Tail(tail::TailArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +104,7 @@ fn main() -> ExitCode {
         Command::Lock { file, accept_breaking } => evolution::lock(&file, accept_breaking),
         Command::Generate { file, out_dir } => generate(&file, out_dir.as_deref()),
         Command::Fixtures { file, overwrite } => fixtures(&file, overwrite),
+        Command::Events { command: Events::Tail(args) } => tail::tail(&args),
     }
 }
 
