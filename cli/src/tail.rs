@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use factum::store::{AnyStore, LogQuery, StoreUrlError};
 use factum::types::Uuid;
-use factum::{EventStore, LogSubscription, Metadata, RecordedEvent, StoreError, Timestamp};
+use factum::{LogFollower, LogSubscription, Metadata, RecordedEvent, StoreError, Timestamp};
 
 /// What `factum events tail` is asked.
 #[derive(Debug, clap::Args)]
@@ -60,13 +60,7 @@ async fn follow(args: &TailArgs) -> Result<(), TailError> {
     }
     let from = match args.from {
         Some(from) => from.max(1),
-        // A read that selects no event ends past the log's last one: where events appended from now on start.
-        None => {
-            store
-                .fold_all(&LogQuery::all().events(Vec::<String>::new()), (), |(), _| Ok::<_, StoreError>(()))
-                .await?
-                .next_position
-        }
+        None => LogFollower::new(&store, LogQuery::all()).skip_to_end().await?,
     };
     eprintln!("following `{}` from position {from}", args.store);
     let mut subscription = LogSubscription::new(store, LogQuery::from_position(from));

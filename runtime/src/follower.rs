@@ -73,6 +73,21 @@ impl<S: EventStore> LogFollower<S> {
         self.query.from_position
     }
 
+    /// Moves the follower past every event committed now, so that it follows only what is appended from then on
+    /// (`factum events tail` without `--from`); returns where it stands then.
+    pub async fn skip_to_end(&mut self) -> Result<u64, StoreError> {
+        // A read that selects nothing ends where the store knows the log ends: one step for the stores here. The
+        // contract lets such a read end anywhere it started or after, so reads that visit nothing finish the way.
+        let nothing = LogQuery { event_names: Some(Vec::new()), ..self.query.clone() };
+        let skipped = self.store.fold_all(&nothing, (), |(), _| Ok::<_, StoreError>(())).await?;
+        self.query.from_position = skipped.next_position.max(self.query.from_position);
+        let everything = LogQuery { event_names: None, aggregate_type: None, ..self.query.clone() };
+        let mut skipping = LogFollower { store: &self.store, query: everything };
+        while skipping.fold_available(|_| Ok::<_, StoreError>(())).await? > 0 {}
+        self.query.from_position = skipping.next_position();
+        Ok(self.query.from_position)
+    }
+
     /// Lends `visit` the next selected events the log holds now (at most a batch), in position order, and moves
     /// past them; returns how many were visited, 0 when the follower has caught up with the log. Never waits for
     /// new events.

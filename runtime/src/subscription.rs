@@ -99,7 +99,7 @@ impl<S: EventStore, E: EventSet> Subscription<S, E> {
     ///
     /// Cancel-safe: dropping the future loses no event.
     pub async fn next(&mut self) -> Result<(E, Envelope), StoreError> {
-        self.reader.next(true).await.map(|item| item.expect("a waiting read returns an event"))
+        self.reader.next_waiting().await
     }
 
     /// Hands every event stored now to `handler`, in order, without waiting for new ones; returns where the
@@ -175,7 +175,7 @@ impl<S: EventStore> LogSubscription<S> {
 
     /// The next event, waiting for one to be committed when every stored one was handed out. Cancel-safe.
     pub async fn next(&mut self) -> Result<RecordedEvent, StoreError> {
-        self.reader.next(true).await.map(|item| item.expect("a waiting read returns an event"))
+        self.reader.next_waiting().await
     }
 }
 
@@ -297,6 +297,16 @@ impl<S: EventStore, T: Item> Buffered<S, T> {
             Err(error) => {
                 self.failed = Some(error);
                 Ok(true)
+            }
+        }
+    }
+
+    /// The next item, reading and waiting for one when none is buffered.
+    async fn next_waiting(&mut self) -> Result<T, StoreError> {
+        loop {
+            // A waiting read buffers at least one item or fails, so this returns the first time round.
+            if let Some(item) = self.next(true).await? {
+                return Ok(item);
             }
         }
     }

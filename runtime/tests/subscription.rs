@@ -311,3 +311,26 @@ fn subscribers_see_every_event_once_while_threads_and_processes_append() {
         assert_eq!(amounts, (0..WRITTEN).collect::<Vec<_>>(), "{writer}'s deposits, in order");
     }
 }
+
+/// A follower moved to the end of the log follows only what is appended after, on both stores.
+#[test]
+fn a_follower_skipped_to_the_end_reads_only_new_events() {
+    async fn check<S: EventStore + Clone + 'static>(store: S) {
+        append(&store, "Account-1", None, &[opened("ada"), deposited(1), deposited(2)]).await;
+        let mut follower = factum::LogFollower::new(store.clone(), LogQuery::all().events(["Deposited"]));
+        assert_eq!(follower.skip_to_end().await.unwrap(), 4);
+        let writer = store.clone();
+        tokio::spawn(async move { append(&writer, "Account-1", None, &[withdrawn(1), deposited(3)]).await });
+        let mut seen = Vec::new();
+        guarded(follower.fold_next(|event| {
+            seen.push(event.position);
+            Ok::<_, StoreError>(())
+        }))
+        .await
+        .unwrap();
+        assert_eq!((seen, follower.next_position()), (vec![5], 6));
+    }
+    runtime().block_on(check(MemoryStore::new()));
+    let directory = tempfile::tempdir().unwrap();
+    runtime().block_on(check(SqliteStore::open(directory.path().join("events.db")).unwrap()));
+}
