@@ -1,8 +1,9 @@
 //! The line format of `factum events`: one event as one JSON object on one line, written by `export` (and any command
 //! that prints events) and read back by `import`.
 //!
-//! Exported lines have their fields in a fixed order: `position`, `id`, `stream`, `version`, `event`,
-//! `event_version`, `recorded_at`, then `aggregate_type` and `metadata` when the event has them, and `payload` last.
+//! Exported lines have their fields in a fixed order: `stream`, `event`, `event_version`, `recorded_at`, `payload`
+//! (what an imported line needs), then `position`, `id`, `version`, and `aggregate_type` and `metadata` when the
+//! event has them.
 //! An imported line needs `stream`, `event`, `event_version`, `recorded_at` and `payload`; `id`, `version`,
 //! `aggregate_type` and `metadata` are optional, `position` is ignored (the store gives positions), and any other
 //! field is refused rather than dropped.
@@ -17,18 +18,18 @@ use serde_json::value::RawValue;
 /// One exported line, its fields in the order they are written.
 #[derive(Serialize)]
 struct Exported<'a> {
-    position: u64,
-    id: uuid::Uuid,
     stream: &'a str,
-    version: u64,
     event: &'a str,
     event_version: u32,
     recorded_at: String,
+    payload: &'a RawValue,
+    position: u64,
+    id: uuid::Uuid,
+    version: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     aggregate_type: Option<&'a str>,
     #[serde(skip_serializing_if = "is_empty")]
     metadata: Metadata,
-    payload: &'a RawValue,
 }
 
 fn is_empty(metadata: &Metadata) -> bool {
@@ -73,16 +74,16 @@ pub(crate) fn write_line(out: &mut impl Write, event: &LogEventRef<'_>) -> Resul
     let compact = compact_json(text);
     let payload: &RawValue = serde_json::from_str(&compact).map_err(not_json)?;
     let line = Exported {
-        position: event.position,
-        id: event.event_id,
         stream: event.stream_id,
-        version: event.stream_version,
         event: event.event_name,
         event_version: event.event_version,
         recorded_at: format_time(event.recorded_at),
+        payload,
+        position: event.position,
+        id: event.event_id,
+        version: event.stream_version,
         aggregate_type: event.aggregate_type,
         metadata: event.metadata()?,
-        payload,
     };
     serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;

@@ -10,14 +10,15 @@ use factum::store::{AnyStore, LogQuery, StreamAppend};
 use factum::{EventStore, ExpectedVersion, LogEventRef, StoreError};
 
 use crate::event_line::{self, LineError, WriteError};
+use crate::tail;
 
 /// The `events` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum EventsCommand {
     /// Prints the store's events, one JSON object per line, in log order.
     ///
-    /// Each line holds `position`, `id`, `stream`, `version`, `event`, `event_version`, `recorded_at`, then
-    /// `aggregate_type` and `metadata` when the event has them, and `payload`, in that order.
+    /// Each line holds `stream`, `event`, `event_version`, `recorded_at`, `payload`, `position`, `id`, `version`,
+    /// then `aggregate_type` and `metadata` when the event has them, in that order.
     Export {
         /// The store: `sqlite:PATH` or `memory:`.
         #[arg(long, value_name = "URL")]
@@ -41,17 +42,25 @@ pub(crate) enum EventsCommand {
         /// The file of lines (JSON Lines).
         file: PathBuf,
     },
+    /// Follows a store's log live: prints each event as one such line as it is appended (by any process), until
+    /// killed.
+    Tail(tail::TailArgs),
 }
 
 /// Runs an `events` subcommand.
 pub(crate) fn run(command: EventsCommand) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
-        Ok(runtime) => runtime,
-        Err(error) => return fail(format!("cannot start the async runtime: {error}")),
-    };
     match command {
-        EventsCommand::Export { store, stream, from } => runtime.block_on(export(&store, stream.as_deref(), from)),
-        EventsCommand::Import { store, file } => runtime.block_on(import(&store, &file)),
+        EventsCommand::Export { store, stream, from } => block_on(export(&store, stream.as_deref(), from)),
+        EventsCommand::Import { store, file } => block_on(import(&store, &file)),
+        EventsCommand::Tail(args) => tail::tail(&args),
+    }
+}
+
+/// Runs one command's work on a current-thread runtime.
+fn block_on(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime.block_on(work),
+        Err(error) => fail(format!("cannot start the async runtime: {error}")),
     }
 }
 

@@ -1,4 +1,5 @@
-//! The `factum` command: check schemas, and generate the Rust a build would produce from them.
+//! The `factum` command: check schemas, generate the Rust a build would produce from them, and follow a store's
+//! events.
 
 use std::{
     io::IsTerminal,
@@ -9,13 +10,18 @@ use std::{
 mod event_line;
 mod events;
 mod evolution;
+mod tail;
 
 use clap::{Parser, Subcommand};
 use factum_codegen::{fs, ir::Schema, Options, SchemaErrors, Severity};
 
 /// Factum's schema compiler.
 #[derive(Debug, Parser)]
-#[command(name = "factum", version, about = "Check Factum schemas and generate typed Rust from them")]
+#[command(
+    name = "factum",
+    version,
+    about = "Check Factum schemas, generate typed Rust from them, follow a store's events"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -27,6 +27,14 @@ impl Metadata {
         Metadata { correlation_id: Some(correlation_id), ..Metadata::default() }
     }
 
+    /// The metadata of a message sent in reaction to the event of `envelope` (a process manager's command): caused
+    /// by that event (its id), and correlated with what it was correlated with, or with the event itself when it was
+    /// not. Headers are not carried over.
+    pub fn following(envelope: &Envelope) -> Self {
+        let correlation_id = envelope.metadata.correlation_id.unwrap_or(envelope.event_id);
+        Metadata::correlated(correlation_id).caused_by(envelope.event_id)
+    }
+
     /// Sets the causation id.
     pub fn caused_by(mut self, causation_id: uuid::Uuid) -> Self {
         self.causation_id = Some(causation_id);

@@ -78,9 +78,11 @@ mod error;
 mod event;
 mod event_ref;
 mod finite;
+mod follower;
 mod projection;
 mod service;
 pub mod store;
+mod subscription;
 pub mod testing;
 mod time_travel;
 pub mod types;
@@ -91,9 +93,11 @@ pub use error::{ConflictError, DecodeError, DecodeErrorKind, DuplicateEventId, N
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
+pub use follower::{LogFollower, FOLLOW_BATCH};
 pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
 pub use service::{load, load_as_of, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
 pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery};
+pub use subscription::{LogSubscription, Subscription, SubscriptionError, SubscriptionHandler};
 pub use time_travel::{project_as_of, AsOf, LogAsOf};
 
 #[cfg(feature = "macros")]

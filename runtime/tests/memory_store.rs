@@ -1,6 +1,6 @@
 //! The store conformance suite, run on the in-memory store, and the promise it makes beyond the contract: positions
-//! without gaps. The suite also runs on a store that keeps the trait's default folds, so that those meet the contract
-//! a store gets for free.
+//! without gaps. The suite also runs on a store that implements only the required methods, so that the trait's
+//! default folds and its polling `wait_for_events` are held to the same rules.
 
 use factum::store::memory::MemoryStore;
 use factum::store::{LogQuery, StreamAppend};
@@ -13,11 +13,11 @@ fn positions_have_no_gaps() {
     factum_testkit::conformance::block_on(factum_testkit::conformance::positions_have_no_gaps(MemoryStore::new()));
 }
 
-/// A memory store seen only through the methods a store must write: every fold is the trait's default.
-#[derive(Clone, Default)]
-struct DefaultFolds(MemoryStore);
+/// A store with the required methods alone: everything else is the trait's default.
+#[derive(Debug, Clone, Default)]
+struct RequiredOnly(MemoryStore);
 
-impl EventStore for DefaultFolds {
+impl EventStore for RequiredOnly {
     async fn append(
         &self,
         stream_id: &str,
@@ -44,6 +44,6 @@ impl EventStore for DefaultFolds {
     }
 }
 
-mod default_folds {
-    factum_testkit::store_conformance_tests!(|| async { super::DefaultFolds::default() });
+mod defaults {
+    factum_testkit::store_conformance_tests!(|| async { super::RequiredOnly::default() });
 }

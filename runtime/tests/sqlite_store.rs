@@ -55,7 +55,11 @@ impl EventStore for FileStore {
         self.store.stream_version(stream_id).await
     }
 
-    // The folds are forwarded too, so that the suite runs the store's own, not the trait's defaults.
+    // The folds and the wait are forwarded too, so that the suite runs the store's own, not the trait's defaults.
+    async fn wait_for_events(&self, from_position: u64) -> Result<u64, StoreError> {
+        self.store.wait_for_events(from_position).await
+    }
+
     async fn fold_stream<T, F>(&self, stream_id: &str, from_version: u64, init: T, visit: F) -> Result<T, StoreError>
     where
         T: Send,

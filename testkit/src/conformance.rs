@@ -23,6 +23,10 @@ use std::future::Future;
 mod batch;
 mod bounds;
 
+pub use crate::live::{
+    following_the_log_sees_every_commit_once, wait_for_events_returns_when_the_log_is_there,
+    wait_for_events_wakes_at_the_commit_it_waits_for,
+};
 pub use batch::{
     append_batch_writes_in_batch_order, append_batch_writes_nothing_on_any_error, concurrent_batches_are_all_or_nothing,
 };
@@ -77,6 +81,9 @@ macro_rules! store_conformance_tests {
             append_batch_writes_in_batch_order,
             append_batch_writes_nothing_on_any_error,
             concurrent_batches_are_all_or_nothing,
+            wait_for_events_returns_when_the_log_is_there,
+            wait_for_events_wakes_at_the_commit_it_waits_for,
+            following_the_log_sees_every_commit_once,
         );
     };
     (@cases $make_store:expr; $($case:ident),* $(,)?) => {

@@ -1,22 +1,33 @@
 //! Runs the order domain on an embedded SQLite file: creates, pays, ships and cancels orders, shows the rules
 //! rejecting what they must, reads orders that older builds wrote (`OrderCreated` v1 and v2) as the current v3, then
-//! prints the event log, each order's state and the `OrderSummary` projection.
+//! prints the event log, each order's state and the `OrderSummary` projection. Meanwhile a process manager follows
+//! the log live and has the warehouse reserve stock for each new order; the example prints what it decided, with
+//! the correlation and causation ids that tie each reservation to its order.
 //!
 //! `cargo run -p orders-example [-- STORE]`: the store is the URL `STORE` (`sqlite:orders.db`, `memory:`), or a fresh
 //! SQLite file in the temporary folder.
+
+use std::time::Duration;
 
 use factum::{
     run_projection,
     store::{AnyStore, LogQuery},
     types::Uuid,
-    Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent,
+    Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent, Subscription,
 };
 use orders_example::{
-    schema::{CancelOrder, CreateOrder, LineItem, Order, OrderCommand, OrderStatus, OrderSummary, PayOrder, ShipOrder},
+    reservations::{placed_orders, StockReservations},
+    schema::{
+        AddStock, CancelOrder, CreateOrder, Inventory, InventoryEvent, LineItem, Order, OrderCommand, OrderStatus,
+        OrderSummary, PayOrder, ShipOrder,
+    },
     OrderError, Summary,
 };
 
 type Service = CommandService<Order, AnyStore>;
+
+/// The warehouse the example's stock is in.
+const WAREHOUSE: &str = "main";
 
 /// `OrderCreated` as the first release stored it (the schema's fixture).
 const ORDER_CREATED_V1: &str = include_str!("../../../schemas/fixtures/orders/OrderCreated.v1.json");
@@ -50,7 +61,20 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     println!("event store: {url}\n");
-    let service = Service::new(AnyStore::open(&url)?);
+    let store = AnyStore::open(&url)?;
+    let service = Service::new(store.clone());
+
+    println!("== warehouse stock");
+    let inventory = CommandService::<Inventory, _>::new(store.clone());
+    for (sku, quantity) in [("book-rust", 5), ("book-sqlite", 1), ("chair", 4), ("sample sku", 40)] {
+        inventory.handle(&WAREHOUSE.to_owned(), AddStock { sku: sku.into(), quantity }.into()).await?;
+        println!("added    {quantity:>2} x {sku}");
+    }
+    // The process manager follows the orders live, from the start of the log, while the commands below run.
+    let mut reservations = StockReservations::new(store.clone(), WAREHOUSE);
+    let mut placed = placed_orders(store.clone(), 1);
+    let mut manager = tokio::spawn(async move { placed.run(&mut reservations).await });
+    println!();
 
     let books = Uuid::new_v4();
     let lamp = Uuid::new_v4();
@@ -88,6 +112,22 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     run(&service, legacy_v2, CancelOrder { reason: "placed before the currency switch".into() }.into(), correlation)
         .await?;
 
+    println!("\n== stock reservations (decided by the process manager, live)");
+    let orders_placed = service.store().read_all(&LogQuery::all().events(["OrderCreated"])).await?.len();
+    let decided = tokio::select! {
+        decided = decisions(service.store(), orders_placed) => decided?,
+        stopped = &mut manager => return Err(match stopped? {
+            Err(error) => format!("the process manager stopped: {error}").into(),
+        }),
+        () = tokio::time::sleep(Duration::from_secs(10)) => {
+            return Err("the process manager did not decide every order within 10 s".into());
+        }
+    };
+    manager.abort();
+    for line in decided {
+        println!("{line}");
+    }
+
     println!("\n== event log");
     for recorded in service.store().read_all(&LogQuery::all()).await? {
         let envelope = &recorded.envelope;
@@ -119,6 +159,28 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     println!("ordered    {}", summary.ordered);
     println!("received   {}", summary.received);
     Ok(())
+}
+
+/// Follows the inventory's events until `count` orders were decided, and describes each decision with the ids
+/// that tie it to its order.
+async fn decisions(store: &AnyStore, count: usize) -> Result<Vec<String>, factum::StoreError> {
+    let mut inventory = Subscription::to_aggregate::<Inventory>(store, 1);
+    let mut lines = Vec::new();
+    while lines.len() < count {
+        let (event, envelope) = inventory.next().await?;
+        let decision = match event {
+            InventoryEvent::StockReserved(reserved) => format!("reserved order {}", reserved.order_id),
+            InventoryEvent::StockShort(short) => format!(
+                "short    order {}: {} x {}, {} available",
+                short.order_id, short.requested, short.sku, short.available
+            ),
+            InventoryEvent::StockAdded(_) => continue,
+        };
+        let ids = &envelope.metadata;
+        let (caused_by, correlation) = (ids.causation_id.unwrap_or_default(), ids.correlation_id.unwrap_or_default());
+        lines.push(format!("{decision}\n         caused by event {caused_by}, correlation {correlation}"));
+    }
+    Ok(lines)
 }
 
 /// A payload on one line (fixtures are stored pretty-printed, as a reviewer reads them).

@@ -152,6 +152,10 @@ impl EventStore for AnyStore {
         dispatch!(self, store => store.stream_version(stream_id).await)
     }
 
+    async fn wait_for_events(&self, from_position: u64) -> Result<u64, StoreError> {
+        dispatch!(self, store => store.wait_for_events(from_position).await)
+    }
+
     async fn fold_stream<T, F>(&self, stream_id: &str, from_version: u64, init: T, visit: F) -> Result<T, StoreError>
     where
         T: Send,

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use crate::store::live::Head;
 use crate::store::{LogFold, LogQuery, StreamAppend, StreamQuery};
 use crate::{
     AppendOutcome, ConflictError, DuplicateEventId, Envelope, EventStore, ExpectedVersion, LogEventRef, NewEvent,
@@ -13,10 +14,18 @@ use crate::{
 ///
 /// Clones are cheap and share the same log, so a clone can be handed to every task that needs the store. Appends
 /// take a write lock for their whole check-and-write, which is what makes them atomic and gives positions in commit
-/// order; reads take a read lock and copy the events out.
-#[derive(Debug, Clone, Default)]
+/// order; reads take a read lock and copy the events out. Followers of the log are woken at each commit
+/// ([`EventStore::wait_for_events`]).
+#[derive(Debug, Clone)]
 pub struct MemoryStore {
     log: Arc<RwLock<Log>>,
+    head: Head,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore { log: Arc::default(), head: Head::new(0) }
+    }
 }
 
 /// The shared state: the global log, and where each stream's events sit in it.
@@ -156,11 +165,19 @@ impl EventStore for MemoryStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        self.log.write().unwrap_or_else(PoisonError::into_inner).append(stream_id, expected, events)
+        let outcome = self.log.write().unwrap_or_else(PoisonError::into_inner).append(stream_id, expected, events)?;
+        // After the lock is released, so that the woken followers can read what was committed at once.
+        self.head.advance(outcome.position);
+        Ok(outcome)
     }
 
     async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
-        self.log.write().unwrap_or_else(PoisonError::into_inner).append_batch(appends)
+        let outcomes = self.log.write().unwrap_or_else(PoisonError::into_inner).append_batch(appends)?;
+        // As after a single append: the followers are woken once the lock is released.
+        if let Some(last) = outcomes.iter().map(|outcome| outcome.position).max() {
+            self.head.advance(last);
+        }
+        Ok(outcomes)
     }
 
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
@@ -174,6 +191,11 @@ impl EventStore for MemoryStore {
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
         Ok(self.log.read().unwrap_or_else(PoisonError::into_inner).stream_version(stream_id))
+    }
+
+    // Only appends through this store's clones can add events, and each advances the head: no polling.
+    async fn wait_for_events(&self, from_position: u64) -> Result<u64, StoreError> {
+        Ok(self.head.wait(from_position).await)
     }
 
     // Folding under the read lock lends `visit` the stored events instead of copying them. `visit` is synchronous,

@@ -6,6 +6,7 @@ use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
 mod any;
 mod batch;
+pub mod live;
 pub mod memory;
 mod query;
 #[cfg(feature = "sqlite")]
@@ -77,6 +78,10 @@ pub struct AppendOutcome {
 ///   [`EventStore::fold_all`], continuing each time from the [`LogFold::next_position`] it returned, never misses an
 ///   event, including one that commits late. Positions need not be dense: a store may leave gaps (a sequence that
 ///   lost a rolled-back value); the SQLite and in-memory stores do not, and their own tests say so.
+/// - **Following the log.** [`EventStore::wait_for_events`] waits for the next commit without a busy loop: a commit
+///   through the same store (or a clone of it) wakes the waiters when it commits; a commit the store cannot see
+///   happen (another process writing the same SQLite file) is found by polling, at most [`live::POLL_MAX`] after it
+///   committed. [`crate::LogFollower`] and [`crate::Subscription`] build catch-up-then-live reading on it.
 pub trait EventStore: Send + Sync {
     /// Appends `events` to `stream_id`, atomically: all of them or, on any error, none.
     ///
@@ -117,6 +122,29 @@ pub trait EventStore: Send + Sync {
 
     /// The version of `stream_id`'s last event, 0 when it has none.
     fn stream_version(&self, stream_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Waits until the log holds a committed event at `from_position` or past it (0 counts as 1), and returns a
+    /// position the log has reached, at least `from_position`; returns at once when the log already has one.
+    ///
+    /// This is how a follower of the log waits for what comes next: it reads with [`EventStore::fold_all`] until
+    /// the read finds nothing more, then waits here from the [`LogFold::next_position`] the read returned. The
+    /// wait never returns before such an event is committed, and never misses one:
+    ///
+    /// - **The same store.** An append through this store or any clone of it (or an `Arc` of it) wakes every
+    ///   waiter when it commits: the latency is a task wake-up, microseconds.
+    /// - **Other writers.** A commit the store cannot see happen (another process appending to the same SQLite
+    ///   file, or a store opened separately on it) is found by polling a cheap read of the log's end: first
+    ///   [`live::POLL_START`] (1 ms) after the wait began, then at pauses that double up to [`live::POLL_MAX`]
+    ///   (100 ms). Such an event is seen at most 100 ms after it committed, within milliseconds when the wait has
+    ///   just begun.
+    ///
+    /// The future may be dropped at any time (cancel-safe). Polling needs tokio's timer (a runtime built with
+    /// `enable_time` or `enable_all`, as `#[tokio::main]` builds it). The default implementation polls
+    /// [`EventStore::read_all`] for one event at `from_position`, with the backoff above, for a store that has no
+    /// way to be told of commits.
+    fn wait_for_events(&self, from_position: u64) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        live::poll_for_events(self, from_position)
+    }
 
     /// Hands the events of `stream_id` whose stream version is at least `from_version` to `visit`, in order, and
     /// returns the accumulator `visit` built up from `init`; the first error `visit` returns stops the read.
@@ -256,6 +284,10 @@ macro_rules! forward_event_store {
 
             fn stream_version(&self, stream_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send {
                 (**self).stream_version(stream_id)
+            }
+
+            fn wait_for_events(&self, from_position: u64) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                (**self).wait_for_events(from_position)
             }
 
             fn fold_stream<T, F>(

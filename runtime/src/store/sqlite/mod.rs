@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 pub use schema::{OpenError, UnsupportedSchemaVersion, SCHEMA_VERSION};
 
 use crate::event_ref::MetadataRef;
+use crate::store::live::Head;
 use crate::store::{LogFold, LogQuery, StreamAppend, StreamQuery};
 use crate::{
     AppendOutcome, ConflictError, DuplicateEventId, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent,
@@ -72,9 +73,16 @@ impl FoldColumns {
 ///
 /// Positions are given in commit order and have no gaps: each append takes the positions after the last one, inside
 /// its write transaction.
+///
+/// Followers of the log ([`EventStore::wait_for_events`]) are woken when an append through this store or a clone of
+/// it commits; on a file, commits by other processes are found by polling the end of the log with backoff (see the
+/// trait). A store in memory has no other writer, and never polls.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    head: Head,
+    /// Whether other connections may write the database (a file), so that waiting for events must also poll.
+    shared: bool,
 }
 
 impl SqliteStore {
@@ -92,18 +100,22 @@ impl SqliteStore {
             Ok(connection)
         };
         let connection = opened().map_err(|source| StoreError::backend(OpenError { path: path.to_owned(), source }))?;
-        Self::with_connection(connection, path)
+        Self::with_connection(connection, path, true)
     }
 
     /// Opens a fresh database that lives in memory, gone when the last clone of the store is dropped.
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let connection = Connection::open_in_memory().map_err(StoreError::backend)?;
-        Self::with_connection(connection, Path::new(":memory:"))
+        Self::with_connection(connection, Path::new(":memory:"), false)
     }
 
-    fn with_connection(mut connection: Connection, path: &Path) -> Result<Self, StoreError> {
-        match schema::migrate(&mut connection) {
-            Ok(()) => Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) }),
+    fn with_connection(mut connection: Connection, path: &Path, shared: bool) -> Result<Self, StoreError> {
+        let migrated = schema::migrate(&mut connection).and_then(|()| Ok(head(&connection)?));
+        match migrated {
+            Ok(position) => {
+                let connection = Arc::new(Mutex::new(connection));
+                Ok(SqliteStore { connection, head: Head::new(position), shared })
+            }
             Err(schema::Refusal::Sqlite(source)) => {
                 Err(StoreError::backend(OpenError { path: path.to_owned(), source }))
             }
@@ -170,6 +182,12 @@ fn micros_bound(instant: Timestamp) -> i64 {
     } else {
         micros.saturating_add(1)
     }
+}
+
+/// The position of the log's last event, 0 when it is empty: one step to the end of the table.
+fn head(connection: &Connection) -> rusqlite::Result<u64> {
+    let head: Option<i64> = connection.prepare_cached(HEAD)?.query_row([], |row| row.get(0)).optional()?;
+    Ok(head.unwrap_or(0).max(0) as u64)
 }
 
 fn append(
@@ -530,11 +548,7 @@ fn fold_all<T, E: From<StoreError>>(
         // log. Appends write in commit order, one at a time, with positions after the last: nothing can still commit
         // behind the end of this snapshot.
         _ => {
-            let head: Option<i64> = transaction
-                .prepare_cached(HEAD)
-                .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
-                .map_err(StoreError::backend)?;
-            let head = head.unwrap_or(0).max(0) as u64;
+            let head = head(&transaction).map_err(StoreError::backend)?;
             query.to_position.min(head).max(query.from_position.max(1) - 1) + 1
         }
     };
@@ -550,11 +564,17 @@ impl EventStore for SqliteStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let stream_id = stream_id.to_owned();
-        self.run(move |connection| append(connection, &stream_id, expected, &events)).await
+        let outcome = self.run(move |connection| append(connection, &stream_id, expected, &events)).await?;
+        self.head.advance(outcome.position);
+        Ok(outcome)
     }
 
     async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
-        self.run(move |connection| batch::append_batch(connection, &appends)).await
+        let outcomes = self.run(move |connection| batch::append_batch(connection, &appends)).await?;
+        if let Some(last) = outcomes.iter().map(|outcome| outcome.position).max() {
+            self.head.advance(last);
+        }
+        Ok(outcomes)
     }
 
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
@@ -577,6 +597,14 @@ impl EventStore for SqliteStore {
             Ok(version.unwrap_or(0).max(0) as u64)
         })
         .await
+    }
+
+    async fn wait_for_events(&self, from_position: u64) -> Result<u64, StoreError> {
+        if !self.shared {
+            return Ok(self.head.wait(from_position).await);
+        }
+        let poll = || self.run(|connection| head(connection).map_err(StoreError::backend));
+        self.head.wait_or_poll(from_position, poll).await
     }
 
     async fn fold_stream<T, F>(&self, stream_id: &str, from_version: u64, init: T, visit: F) -> Result<T, StoreError>

@@ -1,0 +1,71 @@
+//! The stock reservation process manager: it follows `OrderCreated` events and asks the warehouse's `Inventory` to
+//! reserve each new order's lines, carrying the order's correlation over and naming the event as the cause.
+
+use factum::types::Uuid;
+use factum::{
+    Aggregate, CommandError, CommandService, Envelope, EventStore, Metadata, Subscription, SubscriptionHandler,
+    Versioned,
+};
+
+use crate::inventory::InventoryError;
+use crate::schema::{Inventory, Order, OrderCreated, OrderEvent, ReserveStock, StockLine};
+
+/// Reserves stock for every new order, in the warehouse `warehouse`.
+///
+/// Run it on [`placed_orders`] with [`Subscription::run`]. It is handed each `OrderCreated` at least once; the inventory decides each order
+/// once and rejects a second reservation with [`InventoryError::AlreadyDecided`], which the manager takes as done.
+#[derive(Debug, Clone)]
+pub struct StockReservations<S> {
+    inventory: CommandService<Inventory, S>,
+    warehouse: String,
+}
+
+/// Why the process manager could not react to an event.
+#[derive(Debug, thiserror::Error)]
+pub enum ReservationError {
+    /// The event's stream is not an order's (`Order-<uuid>`), so there is no order to reserve for.
+    #[error("`{stream_id}` is not an order's stream")]
+    NotAnOrder {
+        /// The stream of the event.
+        stream_id: String,
+    },
+    /// The inventory could not handle the reservation.
+    #[error(transparent)]
+    Inventory(#[from] CommandError<InventoryError>),
+}
+
+impl<S: EventStore> StockReservations<S> {
+    /// A manager that reserves in `warehouse`, through `store`.
+    pub fn new(store: S, warehouse: impl Into<String>) -> Self {
+        StockReservations { inventory: CommandService::new(store), warehouse: warehouse.into() }
+    }
+}
+
+/// What the manager follows: the orders' `OrderCreated` events (under every name they were stored under), from
+/// `from_position` on.
+pub fn placed_orders<S: EventStore>(store: S, from_position: u64) -> Subscription<S, OrderEvent> {
+    Subscription::to_aggregate::<Order>(store, from_position).only(<OrderCreated as Versioned>::STORED_NAMES)
+}
+
+/// The order id in an order's stream id, `Order-<uuid>`.
+fn order_id(stream_id: &str) -> Option<Uuid> {
+    stream_id.strip_prefix(Order::NAME)?.strip_prefix('-')?.parse().ok()
+}
+
+impl<S: EventStore> SubscriptionHandler<OrderEvent> for StockReservations<S> {
+    type Error = ReservationError;
+
+    async fn handle(&mut self, event: &OrderEvent, envelope: &Envelope) -> Result<(), ReservationError> {
+        let OrderEvent::OrderCreated(created) = event else { return Ok(()) };
+        let order_id = order_id(&envelope.stream_id)
+            .ok_or_else(|| ReservationError::NotAnOrder { stream_id: envelope.stream_id.clone() })?;
+        let lines = created.items.iter().map(|item| StockLine { sku: item.sku.clone(), quantity: item.quantity });
+        let command = ReserveStock { order_id, lines: lines.collect() };
+        // The reservation is caused by this event, and belongs to the same request as the order.
+        let metadata = Metadata::following(envelope).with_header("process", "stock-reservations");
+        match self.inventory.handle_with(&self.warehouse, command.into(), metadata).await {
+            Ok(_) | Err(CommandError::Rejected(InventoryError::AlreadyDecided { .. })) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
