@@ -231,9 +231,9 @@ fn project(criterion: &mut Criterion, runtime: &Runtime) {
     });
     let raw = RawStore::open(&database.path()).expect("the baseline opens the store's file");
     let projected = || async {
-        let mut summary = OrderSummary(Summary::default());
-        factum::run_projection(&store, &mut summary, 1).await.expect("the projection runs");
-        summary.0
+        let mut runner = factum::ProjectionRunner::held(&store, OrderSummary(Summary::default()));
+        runner.catch_up().await.expect("the projection runs");
+        runner.into_projection().0
     };
     // Both sides must build the same summary, or the comparison means nothing.
     let summary = runtime.block_on(projected());

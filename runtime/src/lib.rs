@@ -84,15 +84,17 @@ pub mod store;
 pub mod testing;
 pub mod types;
 
-pub use aggregate::{Aggregate, Decide};
+pub use aggregate::{Aggregate, Decide, StreamIdError};
 pub use envelope::{Envelope, Metadata, NewEvent, RecordedEvent, Timestamp};
 pub use error::{ConflictError, DecodeError, DecodeErrorKind, DuplicateEventId, NonFiniteFloat, StoreError};
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
-pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
+pub use projection::{
+    ApplyError, EventContext, EventPlace, Progress, Projection, ProjectionError, ProjectionRunner, PROJECTION_BATCH,
+};
 pub use service::{load, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
-pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery};
+pub use store::{AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery};
 
 #[cfg(feature = "macros")]
 pub use factum_macros::schema;

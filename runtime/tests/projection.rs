@@ -1,5 +1,6 @@
-//! Tests of `run_projection`: it passes over events it does not subscribe to, stops at a subscribed event it cannot
-//! read (saying where), and resumes from the position it returned.
+//! Tests of `ProjectionRunner` (at least once, checkpoint in the store or held by the runner): it passes over events
+//! it does not subscribe to, stops at a subscribed event it cannot read or whose handler fails (naming it, with the
+//! checkpoint at it), resumes from the checkpoint, and rebuilds from the start reporting progress.
 
 mod common;
 
@@ -8,8 +9,8 @@ use std::collections::BTreeMap;
 use common::*;
 use factum::store::memory::MemoryStore;
 use factum::{
-    run_projection, DecodeErrorKind, Envelope, EventSet, EventStore, ExpectedVersion, Metadata, NewEvent, Projection,
-    ProjectionError, PROJECTION_BATCH,
+    ApplyError, CheckpointStore, DecodeErrorKind, Envelope, EventSet, EventStore, ExpectedVersion, Metadata, NewEvent,
+    Progress, Projection, ProjectionError, ProjectionRunner, PROJECTION_BATCH,
 };
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -68,14 +69,25 @@ struct Balances {
 struct Refused(i64);
 
 impl Projection for Balances {
+    const NAME: &'static str = "Balances";
     type Event = MoneyEvent;
     type Error = Refused;
 
-    fn apply(&mut self, event: &MoneyEvent, envelope: &Envelope) -> Result<(), Refused> {
+    fn setup(&mut self, _: &()) -> Result<(), Refused> {
+        Ok(())
+    }
+
+    fn reset(&mut self, _: &()) -> Result<(), Refused> {
+        self.balances.clear();
+        self.applied.clear();
+        Ok(())
+    }
+
+    fn apply(&mut self, _: &(), event: &MoneyEvent, envelope: &Envelope) -> Result<(), ApplyError<Refused>> {
         let change = match event {
             MoneyEvent::Deposited(deposited) => deposited.amount,
             MoneyEvent::Withdrawn(withdrawn) if Some(withdrawn.amount) == self.refuse_withdrawal_of => {
-                return Err(Refused(withdrawn.amount))
+                return Err(ApplyError::Handler(Refused(withdrawn.amount)))
             }
             MoneyEvent::Withdrawn(withdrawn) => -withdrawn.amount,
         };
@@ -107,9 +119,10 @@ fn unsubscribed_events_are_passed_over() {
         append(&store, "Account-2", vec![new_event(&opened("bob")), new_event(&deposited(5))]).await;
         append(&store, "Account-1", vec![new_event(&withdrawn(4)), new_event(&closed())]).await;
 
-        let mut balances = Balances::default();
-        let next = run_projection(&store, &mut balances, 0).await.unwrap();
-        assert_eq!(next, 8);
+        let mut runner = ProjectionRunner::new(&store, Balances::default());
+        assert_eq!(runner.catch_up().await.unwrap(), 8);
+        assert_eq!(store.checkpoint("Balances").await.unwrap(), 8, "the checkpoint is kept in the store");
+        let balances = runner.into_projection();
         assert_eq!(balances.applied, [2, 5, 6]);
         assert_eq!(balances.balances, BTreeMap::from([("Account-1".into(), 6), ("Account-2".into(), 5)]));
     });
@@ -136,60 +149,115 @@ fn an_unreadable_subscribed_event_stops_the_run_where_it_is() {
             append(&store, "Account-2", vec![new_event(&deposited(3)), unreadable.clone(), new_event(&deposited(1))])
                 .await;
 
-            let mut balances = Balances::default();
-            match run_projection(&store, &mut balances, 1).await {
-                Err(ProjectionError::Decode(error)) => {
-                    assert_eq!(error.kind, kind);
-                    assert_eq!((error.stream_id.as_str(), error.stream_version, error.position), ("Account-2", 2, 4));
-                    assert_eq!(
-                        (error.event_name, error.event_version),
-                        (unreadable.event_name, unreadable.event_version)
-                    );
+            let mut runner = ProjectionRunner::new(&store, Balances::default());
+            for run in ["the first run", "a restart"] {
+                match runner.catch_up().await {
+                    Err(ProjectionError::Decode { projection, event, kind: found }) => {
+                        assert_eq!((projection, found), ("Balances", kind.clone()));
+                        assert_eq!(
+                            (event.stream_id.as_str(), event.stream_version, event.position),
+                            ("Account-2", 2, 4)
+                        );
+                        assert_eq!(event.event_id, unreadable.event_id);
+                        assert_eq!(
+                            (event.event_name, event.event_version),
+                            (unreadable.event_name.clone(), unreadable.event_version)
+                        );
+                    }
+                    other => panic!("{run}: expected a decode error, got {other:?}"),
                 }
-                other => panic!("expected a decode error, got {other:?}"),
+                assert_eq!(store.checkpoint("Balances").await.unwrap(), 4, "{run}: the checkpoint is at the event");
+                assert_eq!(runner.projection().applied, [2, 3], "{run}: before it applied once, none after");
             }
-            assert_eq!(balances.applied, [2, 3], "events before the unreadable one are applied, none after");
         });
     }
 }
 
 #[test]
-fn a_failing_handler_stops_the_run_at_its_position() {
+fn a_failing_handler_stops_the_run_and_a_restart_resumes_at_the_event() {
     block_on(async {
         let store = MemoryStore::new();
-        let events = [opened("ada"), deposited(10), withdrawn(3), withdrawn(4)];
+        let events = [opened("ada"), deposited(10), deposited(1), withdrawn(3), withdrawn(4)];
         append(&store, "Account-1", events.iter().map(new_event).collect()).await;
-        let mut balances = Balances { refuse_withdrawal_of: Some(3), ..Balances::default() };
-        match run_projection(&store, &mut balances, 1).await {
-            Err(ProjectionError::Handler { position, source }) => assert_eq!((position, source.0), (3, 3)),
-            other => panic!("expected a handler error, got {other:?}"),
-        }
-        assert_eq!(balances.applied, [2]);
+        let balances = Balances { refuse_withdrawal_of: Some(3), ..Balances::default() };
+        let mut runner = ProjectionRunner::new(&store, balances).batch_size(2);
+        let error = runner.catch_up().await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "projection `Balances` failed to handle event `Withdrawn` v1 at global position 4 (id {}, stream \
+                 `Account-1` version 4): refused to apply a withdrawal of 3",
+                error.event().unwrap().event_id
+            )
+        );
+        assert!(matches!(error, ProjectionError::Handler { source: Refused(3), .. }));
+        assert_eq!(runner.projection().applied, [2, 3]);
+        assert_eq!(runner.checkpoint().await.unwrap(), 4);
+
+        // The handler is fixed; the restart starts at the failed event and applies each event once.
+        runner.projection_mut().refuse_withdrawal_of = None;
+        assert_eq!(runner.catch_up().await.unwrap(), 6);
+        assert_eq!(runner.projection().applied, [2, 3, 4, 5]);
+        assert_eq!(runner.projection().balances["Account-1"], 4);
     });
 }
 
 #[test]
-fn a_run_resumes_from_the_position_it_returned() {
+fn a_run_resumes_from_the_checkpoint() {
     block_on(async {
         let store = MemoryStore::new();
-        let mut balances = Balances::default();
-        assert_eq!(run_projection(&store, &mut balances, 0).await.unwrap(), 1, "an empty log");
+        let mut runner = ProjectionRunner::new(&store, Balances::default());
+        assert_eq!(runner.catch_up().await.unwrap(), 1, "an empty log");
 
         // More than one batch, so the run has to page through the log.
         let first_run = PROJECTION_BATCH * 2 + 10;
         append(&store, "Account-1", (0..first_run).map(|_| new_event(&deposited(1))).collect()).await;
-        let next = run_projection(&store, &mut balances, 1).await.unwrap();
+        let next = runner.catch_up().await.unwrap();
         assert_eq!(next, first_run as u64 + 1);
-        assert_eq!(balances.applied, (1..=first_run as u64).collect::<Vec<_>>());
+        assert_eq!(runner.projection().applied, (1..=first_run as u64).collect::<Vec<_>>());
 
-        assert_eq!(run_projection(&store, &mut balances, next).await.unwrap(), next, "nothing new");
+        assert_eq!(runner.catch_up().await.unwrap(), next, "nothing new");
         append(&store, "Account-2", vec![new_event(&opened("bob")), new_event(&deposited(7))]).await;
-        let after = run_projection(&store, &mut balances, next).await.unwrap();
-        assert_eq!(after, next + 2);
+        // A new runner (a restart) continues from the stored checkpoint, with what the old one built.
+        let mut restarted = ProjectionRunner::new(&store, runner.into_projection());
+        assert_eq!(restarted.catch_up().await.unwrap(), next + 2);
+        let balances = restarted.into_projection();
         assert_eq!(balances.applied.len(), first_run + 1, "only the new deposit is applied");
         assert_eq!(
             balances.balances,
             BTreeMap::from([("Account-1".into(), first_run as i64), ("Account-2".into(), 7)])
         );
+    });
+}
+
+#[test]
+fn a_held_checkpoint_leaves_the_store_alone() {
+    block_on(async {
+        let store = MemoryStore::new();
+        append(&store, "Account-1", vec![new_event(&deposited(2))]).await;
+        store.save_checkpoint("Balances", 100).await.unwrap();
+        let mut runner = ProjectionRunner::held(&store, Balances::default());
+        assert_eq!(runner.catch_up().await.unwrap(), 2, "a held checkpoint starts at the beginning");
+        assert_eq!(runner.projection().applied, [1]);
+        assert_eq!(store.checkpoint("Balances").await.unwrap(), 100);
+    });
+}
+
+#[test]
+fn a_rebuild_resets_and_replays_reporting_progress() {
+    block_on(async {
+        let store = MemoryStore::new();
+        append(&store, "Account-1", (0..10).map(|_| new_event(&deposited(1))).collect()).await;
+        append(&store, "Account-1", vec![new_event(&closed())]).await;
+        let mut runner = ProjectionRunner::new(&store, Balances::default()).batch_size(4);
+        runner.catch_up().await.unwrap();
+        let mut reports: Vec<Progress> = Vec::new();
+        assert_eq!(runner.rebuild(|progress| reports.push(*progress)).await.unwrap(), 12);
+        let done: Vec<(u64, u64, u64)> =
+            reports.iter().map(|progress| (progress.done, progress.total, progress.next_position)).collect();
+        assert_eq!(done, [(4, 10, 5), (8, 10, 9), (10, 10, 12)]);
+        assert_eq!(reports.last().unwrap().fraction(), 1.0);
+        assert_eq!(runner.projection().applied, (1..=10).collect::<Vec<_>>(), "each event once, after the reset");
+        assert_eq!(runner.projection().balances["Account-1"], 10);
     });
 }

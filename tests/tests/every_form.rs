@@ -5,8 +5,8 @@ use std::convert::Infallible;
 
 use every_form::*;
 use factum::{
-    run_projection, store::memory::MemoryStore, testing::AggregateTest, types::Bytes, CommandService, Envelope,
-    EventSet,
+    store::memory::MemoryStore, testing::AggregateTest, types::Bytes, CommandService, EventContext, EventSet,
+    ProjectionRunner,
 };
 
 /// The code generated from `schemas/every_form.factum` by `build.rs`.
@@ -153,16 +153,21 @@ struct Log(Vec<String>);
 
 impl LedgerLogHandler for Log {
     type Error = Infallible;
-    fn opened(&mut self, _: &Opened, envelope: &Envelope) -> Result<(), Infallible> {
-        self.0.push(format!("opened {}", envelope.stream_id));
+    fn reset(&mut self, _: &()) -> Result<(), Infallible> {
+        self.0.clear();
         Ok(())
     }
-    fn closed(&mut self, event: &Closed, envelope: &Envelope) -> Result<(), Infallible> {
+    fn opened(&mut self, _: &Opened, context: &EventContext<'_, String>) -> Result<(), Infallible> {
+        self.0.push(format!("opened {} (id {})", context.envelope.stream_id, context.id));
+        Ok(())
+    }
+    fn closed(&mut self, event: &Closed, context: &EventContext<'_, String>) -> Result<(), Infallible> {
+        let envelope = context.envelope;
         self.0
             .push(format!("closed {} at version {} ({:?})", envelope.stream_id, envelope.stream_version, event.reason));
         Ok(())
     }
-    fn flagged(&mut self, event: &Flagged, _: &Envelope) -> Result<(), Infallible> {
+    fn flagged(&mut self, event: &Flagged, _: &EventContext<'_, String>) -> Result<(), Infallible> {
         self.0.push(format!("flagged {:?}", event.level));
         Ok(())
     }
@@ -177,10 +182,13 @@ async fn a_projection_sees_only_its_events_in_log_order() {
     service.handle(&id, Note { containers: containers() }.into()).await.unwrap();
     service.handle(&id, Close { reason: Some("done".into()) }.into()).await.unwrap();
 
-    let mut log = LedgerLog(Log::default());
-    let next = run_projection(service.store(), &mut log, 1).await.unwrap();
+    let mut runner = ProjectionRunner::held(service.store(), LedgerLog(Log::default()));
+    let next = runner.catch_up().await.unwrap();
     assert_eq!(next, 6, "five events were read");
-    assert_eq!(log.0 .0, ["opened Ledger-main", "flagged High", "closed Ledger-main at version 5 (Some(\"done\"))"]);
+    assert_eq!(
+        runner.projection().0 .0,
+        ["opened Ledger-main (id main)", "flagged High", "closed Ledger-main at version 5 (Some(\"done\"))"]
+    );
 }
 
 #[test]

@@ -12,7 +12,9 @@ pub mod schema {
 
 mod rules;
 mod summary;
+mod table;
 pub mod upcasts;
 
 pub use rules::{checked_total, total, OrderError};
 pub use summary::Summary;
+pub use table::{OrderTables, Tables};

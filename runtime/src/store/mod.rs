@@ -5,12 +5,14 @@ use std::future::Future;
 use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
 mod any;
+mod checkpoint;
 pub mod memory;
 mod query;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 pub use any::{AnyStore, StoreUrlError};
+pub use checkpoint::CheckpointStore;
 pub use query::LogQuery;
 
 /// What an append expects of its stream; a mismatch is a [`crate::ConflictError`] and nothing is written.
