@@ -20,7 +20,7 @@ mod error;
 mod progress;
 mod runner;
 
-pub(crate) use apply::{apply_lent, count_subscribed, Stopped};
+pub(crate) use apply::{apply_lent, Stopped};
 pub use error::{EventPlace, ProjectionError};
 pub use progress::Progress;
 pub use runner::{ProjectionRunner, PROJECTION_BATCH};
