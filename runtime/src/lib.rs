@@ -91,7 +91,8 @@ pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
 pub use projection::{
-    ApplyError, EventContext, EventPlace, Progress, Projection, ProjectionError, ProjectionRunner, PROJECTION_BATCH,
+    ApplyError, AsyncProjection, AsyncProjectionRunner, EventContext, EventPlace, Progress, Projection,
+    ProjectionError, ProjectionRunner, PROJECTION_BATCH,
 };
 pub use service::{load, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
 pub use store::{AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery};

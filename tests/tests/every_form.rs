@@ -5,8 +5,10 @@ use std::convert::Infallible;
 
 use every_form::*;
 use factum::{
-    store::memory::MemoryStore, testing::AggregateTest, types::Bytes, CommandService, EventContext, EventSet,
-    ProjectionRunner,
+    store::{memory::MemoryStore, LogQuery},
+    testing::AggregateTest,
+    types::Bytes,
+    AsyncProjectionRunner, CheckpointStore, CommandService, EventContext, EventSet, EventStore, ProjectionRunner,
 };
 
 /// The code generated from `schemas/every_form.factum` by `build.rs`.
@@ -194,4 +196,79 @@ async fn a_projection_sees_only_its_events_in_log_order() {
 #[test]
 fn fixture_samples_of_every_type_read_back() {
     factum_tests::check_samples::<LedgerEvent>("every_form.factum");
+}
+
+/// The log of the async handler below: what it saw, and the event it refuses once.
+#[derive(Debug, Default)]
+struct Outbox {
+    sent: Vec<String>,
+    /// Fails the first `Closed` it is handed, as a broker that is down would.
+    refuse_close: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the broker is down")]
+struct BrokerDown;
+
+impl Outbox {
+    fn send(&mut self, context: &EventContext<'_, String>) {
+        self.sent.push(format!("{} of {} at {}", context.envelope.event_name, context.id, context.position()));
+    }
+}
+
+impl LedgerLogAsyncHandler for Outbox {
+    type Error = BrokerDown;
+
+    async fn reset(&mut self) -> Result<(), BrokerDown> {
+        self.sent.clear();
+        Ok(())
+    }
+
+    async fn opened(&mut self, _: &Opened, context: &EventContext<'_, String>) -> Result<(), BrokerDown> {
+        // An await between reading the event and writing it out, as a real send has.
+        tokio::task::yield_now().await;
+        self.send(context);
+        Ok(())
+    }
+
+    async fn closed(&mut self, _: &Closed, context: &EventContext<'_, String>) -> Result<(), BrokerDown> {
+        tokio::task::yield_now().await;
+        if std::mem::take(&mut self.refuse_close) {
+            return Err(BrokerDown);
+        }
+        self.send(context);
+        Ok(())
+    }
+
+    async fn flagged(&mut self, _: &Flagged, context: &EventContext<'_, String>) -> Result<(), BrokerDown> {
+        self.send(context);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_async_projection_stops_at_a_failing_handler_and_resumes_there() {
+    let service = CommandService::<Ledger, _>::new(MemoryStore::new());
+    let id = "main".to_owned();
+    service.handle(&id, Open { scalars: scalars() }.into()).await.unwrap();
+    service.handle(&id, Flag { level: Level::High }.into()).await.unwrap();
+    service.handle(&id, Close { reason: None }.into()).await.unwrap();
+    let log = service.store().read_all(&LogQuery::all()).await.unwrap();
+    let expected: Vec<String> = log
+        .iter()
+        .filter(|recorded| LedgerLogEvent::contains(&recorded.envelope.event_name))
+        .map(|recorded| format!("{} of main at {}", recorded.envelope.event_name, recorded.envelope.position))
+        .collect();
+    let closed = log.last().map(|recorded| recorded.envelope.position).unwrap();
+    assert_eq!(expected.last().map(String::as_str), Some(format!("Closed of main at {closed}").as_str()));
+
+    let outbox = Outbox { refuse_close: true, ..Outbox::default() };
+    let mut runner = AsyncProjectionRunner::new(service.store(), LedgerLog(outbox));
+    let error = runner.catch_up().await.unwrap_err();
+    assert_eq!(error.event().map(|event| (event.position, event.event_name.as_str())), Some((closed, "Closed")));
+    assert_eq!(runner.checkpoint().await.unwrap(), closed, "the checkpoint is at the failed event");
+    assert_eq!(runner.projection().0.sent, expected[..expected.len() - 1], "everything before it was sent, once");
+    assert_eq!(runner.catch_up().await.unwrap(), closed + 1);
+    assert_eq!(runner.projection().0.sent, expected, "the restart sent the failed event, and nothing twice");
+    assert_eq!(service.store().checkpoint("LedgerLog").await.unwrap(), closed + 1);
 }

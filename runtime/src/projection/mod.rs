@@ -9,6 +9,8 @@
 //! - [`ProjectionRunner`] runs any projection over any store, **at least once**: it saves the checkpoint after
 //!   handling, so after a crash the events handled since the last save are handled again. Handlers get the event id
 //!   and position ([`EventContext::envelope`]) to recognise an event they have seen.
+//! - [`AsyncProjectionRunner`] does the same for an [`AsyncProjection`], whose handlers await (a message bus, an
+//!   HTTP API); it copies each batch out of the store, since handlers hold events across awaits.
 //! - `TransactionalRunner` (SQLite) commits each batch's updates and the checkpoint in one transaction, so each event
 //!   takes effect **exactly once**, across crashes.
 //!
@@ -16,11 +18,14 @@
 //! event; nothing after it is applied, and a restart continues from the checkpoint.
 
 mod apply;
+mod asynchronous;
 mod error;
 mod progress;
 mod runner;
 
+#[cfg(feature = "sqlite")]
 pub(crate) use apply::{apply_lent, Stopped};
+pub use asynchronous::{AsyncProjection, AsyncProjectionRunner};
 pub use error::{EventPlace, ProjectionError};
 pub use progress::Progress;
 pub use runner::{ProjectionRunner, PROJECTION_BATCH};

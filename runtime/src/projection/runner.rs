@@ -5,18 +5,55 @@ use std::time::Instant;
 use super::apply::{apply_lent, count_subscribed, Stopped};
 use super::{Progress, Projection, ProjectionError};
 use crate::store::{CheckpointStore, LogQuery};
-use crate::{EventSet, EventStore};
+use crate::{EventSet, EventStore, StoreError};
 
 /// How many events a runner reads, applies and checkpoints at a time, unless told otherwise.
 pub const PROJECTION_BATCH: usize = 512;
 
-/// Where a [`ProjectionRunner`] keeps its checkpoint.
+/// Where an at-least-once runner keeps its checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Checkpoint {
+pub(super) enum Checkpoint {
     /// In the store, under the projection's name.
     Stored,
     /// In the runner: the position to continue from.
     Held(u64),
+}
+
+impl Checkpoint {
+    /// The position the projection `name` continues from.
+    pub(super) async fn load<S: CheckpointStore>(&self, store: &S, name: &str) -> Result<u64, StoreError> {
+        match self {
+            Checkpoint::Held(next) => Ok(*next),
+            Checkpoint::Stored => store.checkpoint(name).await,
+        }
+    }
+
+    /// Records that the projection `name` continues from `next_position`.
+    pub(super) async fn save<S: CheckpointStore>(
+        &mut self,
+        store: &S,
+        name: &str,
+        next_position: u64,
+    ) -> Result<(), StoreError> {
+        match self {
+            Checkpoint::Held(next) => {
+                *next = next_position;
+                Ok(())
+            }
+            Checkpoint::Stored => store.save_checkpoint(name, next_position).await,
+        }
+    }
+
+    /// Starts the projection `name` over from the beginning of the log.
+    pub(super) async fn reset<S: CheckpointStore>(&mut self, store: &S, name: &str) -> Result<(), StoreError> {
+        match self {
+            Checkpoint::Held(next) => {
+                *next = 1;
+                Ok(())
+            }
+            Checkpoint::Stored => store.reset_checkpoint(name).await,
+        }
+    }
 }
 
 /// Runs a projection whose read model lives outside the store's transactions (in memory, in another system), **at
@@ -115,12 +152,7 @@ where
 
     /// The position the projection continues from.
     pub async fn checkpoint(&self) -> Result<u64, ProjectionError<P::Error>> {
-        match self.checkpoint {
-            Checkpoint::Held(next) => Ok(next),
-            Checkpoint::Stored => {
-                self.store.checkpoint(P::NAME).await.map_err(|source| ProjectionError::store(P::NAME, source))
-            }
-        }
+        self.checkpoint.load(&self.store, P::NAME).await.map_err(|source| ProjectionError::store(P::NAME, source))
     }
 
     /// Applies every subscribed event after the checkpoint, in position order, and returns the new checkpoint (the
@@ -134,12 +166,7 @@ where
     pub async fn rebuild(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
         // The checkpoint goes first: a crash between the two replays onto the old read model (at least once), where
         // the other order would leave an empty read model that skips history.
-        match &mut self.checkpoint {
-            Checkpoint::Held(next) => *next = 1,
-            Checkpoint::Stored => {
-                self.store.reset_checkpoint(P::NAME).await.map_err(|source| ProjectionError::store(P::NAME, source))?
-            }
-        }
+        self.checkpoint.reset(&self.store, P::NAME).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
         let total = count_subscribed(&self.store, P::Event::NAMES, 1)
             .await
             .map_err(|source| ProjectionError::store(P::NAME, source))?;
@@ -204,16 +231,9 @@ where
     }
 
     async fn save(&mut self, next_position: u64) -> Result<(), ProjectionError<P::Error>> {
-        match &mut self.checkpoint {
-            Checkpoint::Held(next) => {
-                *next = next_position;
-                Ok(())
-            }
-            Checkpoint::Stored => self
-                .store
-                .save_checkpoint(P::NAME, next_position)
-                .await
-                .map_err(|source| ProjectionError::store(P::NAME, source)),
-        }
+        self.checkpoint
+            .save(&self.store, P::NAME, next_position)
+            .await
+            .map_err(|source| ProjectionError::store(P::NAME, source))
     }
 }
