@@ -145,7 +145,6 @@ fn emit_async(context: &Context<'_>, projection: &Projection, handled: &[(&Event
     );
     let future = |output: TokenStream| quote!(impl ::core::future::Future<Output = #private::Result<(), #output>> + ::core::marker::Send);
     let handler_result = future(quote!(Self::Error));
-    let apply_result = future(quote!(#runtime::ApplyError<Self::Error>));
     let methods = handled.iter().map(|(event, owner)| {
         let method = event.method.ident();
         let ty = event.rust.ident();
@@ -202,11 +201,14 @@ fn emit_async(context: &Context<'_>, projection: &Projection, handled: &[(&Event
                 <H as #handler_trait>::reset(&mut self.0)
             }
 
-            fn apply(&mut self, event: &#event_enum, envelope: &#runtime::Envelope) -> #apply_result {
-                async move {
-                    match event {
-                        #(#arms)*
-                    }
+            // An `async fn` meets the trait's `Send` future: the compiler checks that this one is.
+            async fn apply(
+                &mut self,
+                event: &#event_enum,
+                envelope: &#runtime::Envelope,
+            ) -> #private::Result<(), #runtime::ApplyError<Self::Error>> {
+                match event {
+                    #(#arms)*
                 }
             }
         }

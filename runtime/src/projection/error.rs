@@ -23,15 +23,15 @@ pub struct EventPlace {
 
 impl EventPlace {
     /// The place of a lent event.
-    pub fn of(event: &LogEventRef<'_>) -> Self {
-        EventPlace {
+    pub fn of(event: &LogEventRef<'_>) -> Box<Self> {
+        Box::new(EventPlace {
             position: event.position,
             event_id: event.event_id,
             event_name: event.event_name.to_owned(),
             event_version: event.event_version,
             stream_id: event.stream_id.to_owned(),
             stream_version: event.stream_version,
-        }
+        })
     }
 }
 
@@ -63,8 +63,8 @@ pub enum ProjectionError<E: std::error::Error + 'static> {
     Decode {
         /// The projection's name.
         projection: &'static str,
-        /// The event.
-        event: EventPlace,
+        /// The event (boxed, so that results of every run stay small).
+        event: Box<EventPlace>,
         /// What is wrong with it.
         kind: DecodeErrorKind,
     },
@@ -73,8 +73,8 @@ pub enum ProjectionError<E: std::error::Error + 'static> {
     Handler {
         /// The projection's name.
         projection: &'static str,
-        /// The event.
-        event: EventPlace,
+        /// The event (boxed, so that results of every run stay small).
+        event: Box<EventPlace>,
         /// The handler's error.
         #[source]
         source: E,
@@ -84,8 +84,8 @@ pub enum ProjectionError<E: std::error::Error + 'static> {
     StreamId {
         /// The projection's name.
         projection: &'static str,
-        /// The event.
-        event: EventPlace,
+        /// The event (boxed, so that results of every run stay small).
+        event: Box<EventPlace>,
         /// What is wrong with the stream id.
         #[source]
         source: StreamIdError,
@@ -109,7 +109,7 @@ impl<E: std::error::Error + 'static> ProjectionError<E> {
         match self {
             ProjectionError::Decode { event, .. }
             | ProjectionError::Handler { event, .. }
-            | ProjectionError::StreamId { event, .. } => Some(event),
+            | ProjectionError::StreamId { event, .. } => Some(event.as_ref()),
             ProjectionError::Store { .. } | ProjectionError::ReadModel { .. } => None,
         }
     }

@@ -14,7 +14,7 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 /// - 1: a `WITHOUT ROWID` table clustered on `(stream_id, stream_version)`, the global log through an index on
 ///   `position`.
 /// - 2: the table keyed by `position` (its statements are in `schema.rs`), event ids and aggregate types.
-/// - 3: layout 2 and the projections' checkpoints ([`CHECKPOINTS`]).
+/// - 3: layout 2 and the projections' checkpoints (table `projection_checkpoints`, its statement in `schema.rs`).
 pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long opening, and a writer, wait for another process's lock before they fail.
