@@ -1,16 +1,17 @@
 //! Exactly once across crashes: `orders-project`, a real process running the transactional `OrderSummary` tables on
-//! an SQLite file, is killed with SIGKILL at random points of its catch-up (and of rebuilds), restarted each time,
-//! and the tables it ends with equal a clean rebuild's and what the in-memory summary computes from the same log.
+//! an SQLite file, is killed with SIGKILL at random points of its catch-up (and of rebuilds) and restarted each time;
+//! after every kill the tables hold exactly the events before the checkpoint, and the tables it ends with equal a
+//! clean rebuild's and what the in-memory summary computes from the same log.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use factum::store::sqlite::SqliteStore;
 use factum::types::Uuid;
-use factum::{Aggregate, CheckpointStore, EventStore, ExpectedVersion, Metadata, NewEvent, ProjectionRunner};
+use factum::{Aggregate, CheckpointStore, EventSet, EventStore, ExpectedVersion, Metadata, NewEvent, ProjectionRunner};
 use orders_example::schema::{
-    LineItem, Order, OrderCancelled, OrderCreated, OrderEvent, OrderShipped, OrderSummary, PaymentReceived,
-    PaymentRejected,
+    LineItem, Order, OrderCancelled, OrderCreated, OrderEvent, OrderShipped, OrderSummary, OrderSummaryEvent,
+    PaymentReceived, PaymentRejected,
 };
 use orders_example::{OrderTables, Summary, Tables};
 
@@ -74,6 +75,12 @@ async fn fill(store: &SqliteStore) {
     }
 }
 
+/// How many events the `OrderSummary` projection subscribes to lie before `checkpoint`.
+fn subscribed_before(runtime: &tokio::runtime::Runtime, store: &SqliteStore, checkpoint: u64) -> i64 {
+    let query = factum::LogQuery::all().to_position(checkpoint - 1).events(OrderSummaryEvent::NAMES.iter().copied());
+    runtime.block_on(store.read_all(&query)).unwrap().len() as i64
+}
+
 /// Runs `orders-project` on `path` to completion and returns the checkpoint it printed.
 fn project(path: &std::path::Path, rebuild: bool) -> u64 {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orders-project"));
@@ -116,6 +123,14 @@ fn a_killed_runner_applies_each_event_exactly_once() {
             mid_run += 1;
         }
         checkpoints.push((rebuild, before, after, status.code()));
+        // Wherever the kill landed, the tables hold exactly the events before the checkpoint: each of them once.
+        let applied = match runtime.block_on(store.read_tables(OrderTables::read)) {
+            Ok(tables) => tables.events,
+            // Killed before the tables were first created: nothing can have been applied.
+            Err(_) if after == 1 => 0,
+            Err(error) => panic!("the tables cannot be read: {error}"),
+        };
+        assert_eq!(applied, subscribed_before(&runtime, &store, after), "after kill {kill}: {checkpoints:?}");
     }
     println!("(rebuild, checkpoint before, after, exit code) per kill: {checkpoints:?}");
     assert!(mid_run > 0, "no kill landed in the middle of a run, so the test proved nothing: {checkpoints:?}");

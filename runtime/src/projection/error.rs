@@ -22,7 +22,7 @@ pub struct EventPlace {
 }
 
 impl EventPlace {
-    /// The place of a lent event.
+    /// The place of a lent event, boxed as the errors that name it hold it.
     pub fn of(event: &LogEventRef<'_>) -> Box<Self> {
         Box::new(EventPlace {
             position: event.position,
