@@ -62,6 +62,8 @@ struct Balances {
     applied: Vec<u64>,
     /// The handler fails for a withdrawal of this amount.
     refuse_withdrawal_of: Option<i64>,
+    /// The handler fails once for the event at each of these positions, as a flaky downstream system would.
+    fail_once_at: std::collections::BTreeSet<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +93,9 @@ impl Projection for Balances {
             }
             MoneyEvent::Withdrawn(withdrawn) => -withdrawn.amount,
         };
+        if self.fail_once_at.remove(&envelope.position) {
+            return Err(ApplyError::Handler(Refused(change)));
+        }
         *self.balances.entry(envelope.stream_id.clone()).or_default() += change;
         self.applied.push(envelope.position);
         Ok(())
@@ -260,4 +265,47 @@ fn a_rebuild_resets_and_replays_reporting_progress() {
         assert_eq!(runner.projection().applied, (1..=10).collect::<Vec<_>>(), "each event once, after the reset");
         assert_eq!(runner.projection().balances["Account-1"], 10);
     });
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// However the log is batched and wherever handlers fail (each failure followed by a restart), the runner ends
+    /// where a clean run ends, having applied every event exactly once and in order.
+    #[test]
+    fn failures_and_restarts_end_where_a_clean_run_ends(
+        amounts in proptest::collection::vec((0usize..3, -20i64..20), 0..60),
+        batch in 1usize..9,
+        failures in proptest::collection::btree_set(1u64..80, 0..8),
+    ) {
+        block_on(async {
+            let store = MemoryStore::new();
+            for (account, amount) in &amounts {
+                let event = if *amount >= 0 { deposited(*amount) } else { withdrawn(-*amount) };
+                append(&store, &format!("Account-{account}"), vec![new_event(&event)]).await;
+            }
+            let mut clean = ProjectionRunner::held(&store, Balances::default());
+            let end = clean.catch_up().await.unwrap();
+
+            let flaky = Balances { fail_once_at: failures.clone(), ..Balances::default() };
+            let mut runner = ProjectionRunner::new(&store, flaky).batch_size(batch);
+            let mut restarts = 0;
+            let reached = loop {
+                match runner.catch_up().await {
+                    Ok(next) => break next,
+                    Err(ProjectionError::Handler { event, .. }) => {
+                        assert!(failures.contains(&event.position));
+                        assert_eq!(runner.checkpoint().await.unwrap(), event.position);
+                        restarts += 1;
+                    }
+                    Err(other) => panic!("unexpected error: {other}"),
+                }
+            };
+            assert_eq!(reached, end);
+            assert_eq!(restarts, failures.iter().filter(|position| **position < end).count());
+            let (flaky, clean) = (runner.into_projection(), clean.into_projection());
+            assert_eq!(flaky.applied, clean.applied, "every event once, in order");
+            assert_eq!(flaky.balances, clean.balances);
+        });
+    }
 }

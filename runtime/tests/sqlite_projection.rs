@@ -22,6 +22,8 @@ fn runtime() -> tokio::runtime::Runtime {
 struct Balances {
     /// The handler fails for a withdrawal of this amount.
     refuse_withdrawal_of: Option<i64>,
+    /// The handler fails once for the event at each of these positions, after writing its update.
+    fail_once_at: std::collections::BTreeSet<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +72,12 @@ impl Projection<Connection> for Balances {
         let handled = db
             .execute(sql, rusqlite::params![account, change])
             .and_then(|_| db.execute("INSERT INTO applied (position) VALUES (?1)", [envelope.position as i64]));
-        handled.map(drop).map_err(|error| ApplyError::Handler(error.into()))
+        handled.map_err(|error| ApplyError::Handler(error.into()))?;
+        // Failing after the update was written: the rollback must take it back.
+        if self.fail_once_at.remove(&envelope.position) {
+            return Err(ApplyError::Handler(BalanceError::Refused(change)));
+        }
+        Ok(())
     }
 }
 
@@ -130,7 +137,7 @@ fn a_failing_handler_rolls_its_batch_back_and_a_restart_resumes() {
     let store = open(&dir);
     let events = [opened("ada"), deposited(10), deposited(1), withdrawn(3), withdrawn(4)];
     append(&store, "Account-1", events.iter().map(new_event).collect());
-    let refusing = Balances { refuse_withdrawal_of: Some(3) };
+    let refusing = Balances { refuse_withdrawal_of: Some(3), ..Balances::default() };
     let mut runner = TransactionalRunner::new(store.clone(), refusing).batch_size(3);
     let error = runtime().block_on(runner.catch_up()).unwrap_err();
     match &error {
@@ -283,4 +290,38 @@ fn a_file_of_layout_2_gains_the_checkpoint_table_and_keeps_its_events() {
     assert_eq!(runtime().block_on(runner.catch_up()).unwrap(), 2);
     assert_eq!(tables(&store), (vec![(1, 4)], vec![1]));
     assert_eq!(runtime().block_on(SqliteStore::open(&path).unwrap().checkpoint("Balances")).unwrap(), 2);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+
+    /// However the log is batched and wherever handlers fail after writing (each failure followed by a restart), the
+    /// tables end as a clean rebuild leaves them, every event applied once.
+    #[test]
+    fn failures_and_restarts_end_where_a_clean_rebuild_ends(
+        amounts in proptest::collection::vec((1u32..4, -20i64..20), 1..40),
+        batch in 1usize..7,
+        failures in proptest::collection::btree_set(1u64..50, 0..6),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        for (account, amount) in &amounts {
+            let event = if *amount >= 0 { deposited(*amount) } else { withdrawn(-*amount) };
+            append(&store, &format!("Account-{account}"), vec![new_event(&event)]);
+        }
+        let flaky = Balances { fail_once_at: failures.clone(), ..Balances::default() };
+        let mut runner = TransactionalRunner::new(store.clone(), flaky).batch_size(batch);
+        let reached = loop {
+            match runtime().block_on(runner.catch_up()) {
+                Ok(next) => break next,
+                Err(ProjectionError::Handler { event, .. }) => assert!(failures.contains(&event.position)),
+                Err(other) => panic!("unexpected error: {other}"),
+            }
+        };
+        let after_failures = tables(&store);
+        let mut clean = TransactionalRunner::new(store.clone(), Balances::default());
+        proptest::prop_assert_eq!(runtime().block_on(clean.rebuild(|_| {})).unwrap(), reached);
+        proptest::prop_assert_eq!(after_failures.clone(), tables(&store));
+        proptest::prop_assert_eq!(after_failures.1, (1..=amounts.len() as u64).collect::<Vec<_>>());
+    }
 }
