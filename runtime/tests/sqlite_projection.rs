@@ -230,31 +230,6 @@ fn a_rebuild_starts_over_and_reports_progress() {
     assert_eq!(tables(&store), (vec![(1, 18)], (1..=9).collect()), "each event once, after the reset");
 }
 
-#[test]
-fn checkpoints_are_saved_reset_and_kept_per_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
-    let runtime = runtime();
-    // (what is done, then the checkpoints of `a` and `b`)
-    let steps: [(&str, u64, u64); 4] =
-        [("nothing", 1, 1), ("save a 7", 7, 1), ("save a 9, b 3", 9, 3), ("reset a", 1, 3)];
-    for (step, a, b) in steps {
-        match step {
-            "save a 7" => runtime.block_on(store.save_checkpoint("a", 7)).unwrap(),
-            "save a 9, b 3" => {
-                runtime.block_on(store.save_checkpoint("a", 9)).unwrap();
-                runtime.block_on(store.save_checkpoint("b", 3)).unwrap();
-            }
-            "reset a" => runtime.block_on(store.reset_checkpoint("a")).unwrap(),
-            _ => {}
-        }
-        let reopened = open(&dir);
-        let found =
-            (runtime.block_on(reopened.checkpoint("a")).unwrap(), runtime.block_on(reopened.checkpoint("b")).unwrap());
-        assert_eq!(found, (a, b), "after {step}");
-    }
-}
-
 /// The layout of version 2, as that build created it.
 const LAYOUT_2: &str = "
     CREATE TABLE events (
