@@ -104,6 +104,9 @@ fn a_killed_runner_applies_each_event_exactly_once() {
 
     let mut delays = Delays::new();
     let (mut checkpoints, mut mid_run) = (Vec::new(), 0);
+    // The longest wait before a kill, in milliseconds: doubled when a run was killed before it applied anything (a
+    // slow or busy machine), halved when one finished before its kill, so that kills keep landing mid-run.
+    let mut longest = 60;
     for kill in 0..KILLS {
         // Every fifth run is a rebuild, so that kills also land between its reset and the end of its replay.
         let rebuild = kill % 5 == 4;
@@ -114,13 +117,18 @@ fn a_killed_runner_applies_each_event_exactly_once() {
             command.arg("--rebuild");
         }
         let mut child = command.spawn().expect("orders-project starts");
-        std::thread::sleep(delays.next(2, 60));
+        std::thread::sleep(delays.next(2, longest));
         // `kill` is SIGKILL on Unix: no destructor, no rollback, no flush runs in the child.
         child.kill().expect("the child is killed, or has just exited");
         let status = child.wait().unwrap();
         let after = runtime.block_on(store.checkpoint("OrderSummary")).unwrap();
         if !status.success() && after != before && after > 1 && after <= head {
             mid_run += 1;
+        }
+        if status.success() {
+            longest = (longest / 2).max(4);
+        } else if after == before && !rebuild {
+            longest = (longest * 2).min(5_000);
         }
         checkpoints.push((rebuild, before, after, status.code()));
         // Wherever the kill landed, the tables hold exactly the events before the checkpoint: each of them once.
