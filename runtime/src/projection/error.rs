@@ -23,7 +23,7 @@ pub struct EventPlace {
 
 impl EventPlace {
     /// The place of a lent event, boxed as the errors that name it hold it.
-    pub fn of(event: &LogEventRef<'_>) -> Box<Self> {
+    pub(crate) fn of(event: &LogEventRef<'_>) -> Box<Self> {
         Box::new(EventPlace {
             position: event.position,
             event_id: event.event_id,
