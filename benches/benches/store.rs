@@ -8,7 +8,7 @@
 //!
 //! - `project/{factum,raw}/100000`: the `OrderSummary` projection over a log of 100,000 events (10,000 orders of 10
 //!   events, interleaved as orders come and go; the projection subscribes to 6 in 10 of them):
-//!   `factum::run_projection` against a hand-written loop running the store's SQL, decoding each row where it lies and
+//!   `ProjectionRunner::held(..).catch_up()` against a hand-written loop running the store's SQL, decoding each row where it lies and
 //!   calling the same handler methods with an envelope.
 //!
 //! The run ends with a table of Factum ÷ baseline ratios and whether each meets its target. Setup (encoding the
@@ -231,9 +231,9 @@ fn project(criterion: &mut Criterion, runtime: &Runtime) {
     });
     let raw = RawStore::open(&database.path()).expect("the baseline opens the store's file");
     let projected = || async {
-        let mut summary = OrderSummary(Summary::default());
-        factum::run_projection(&store, &mut summary, 1).await.expect("the projection runs");
-        summary.0
+        let mut runner = factum::ProjectionRunner::held(&store, OrderSummary(Summary::default()));
+        runner.catch_up().await.expect("the projection runs");
+        runner.into_projection().0
     };
     // Both sides must build the same summary, or the comparison means nothing.
     let summary = runtime.block_on(projected());

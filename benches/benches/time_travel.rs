@@ -3,8 +3,8 @@
 //! - `load_as_of/{factum,load}/N`: loading an order stream of N events as of an instant after all of them
 //!   (`load_as_of`, `AsOf::Time`: the store tests each row's time in SQL) against `factum::load` of the same stream.
 //!   The time bound should cost next to nothing.
-//! - `project_as_of/{factum,run_projection}/N`: the `OrderSummary` projection as of an instant after every event of
-//!   a log of N (`project_as_of`, one read) against `run_projection` from the start (reads of 512).
+//! - `project_as_of/{factum,catch_up}/N`: the `OrderSummary` projection as of an instant after every event of
+//!   a log of N (`project_as_of`, one read) against `ProjectionRunner::held(..).catch_up()` from the start (reads of 512).
 //! - `import/{batch,one_append}/N`: N order events as one `append_batch` of N appends of one event each, interleaved
 //!   over N/10 streams the way an imported log interleaves them, against the same events as one append to one
 //!   stream, the store's fastest write: what the bookkeeping of a batch (one expectation check per append) costs.
@@ -76,7 +76,7 @@ fn comparisons(sizes: Sizes) -> Vec<Comparison> {
         Comparison {
             label: format!("project {projected} events as of an instant"),
             factum: format!("project_as_of/factum/{projected}"),
-            raw: format!("project_as_of/run_projection/{projected}"),
+            raw: format!("project_as_of/catch_up/{projected}"),
             rows: projected as u64,
             target: Target::TimeAtMost(1.15),
         },
@@ -165,9 +165,9 @@ fn project_as_of_time(criterion: &mut Criterion, runtime: &Runtime, orders: usiz
         project_as_of(&store, summary, LogAsOf::Time(black_box(instant))).await.expect("the projection runs").0
     };
     let caught_up = || async {
-        let mut summary = OrderSummary(Summary::default());
-        factum::run_projection(&store, &mut summary, 1).await.expect("the projection runs");
-        summary.0
+        let mut runner = factum::ProjectionRunner::held(&store, OrderSummary(Summary::default()));
+        runner.catch_up().await.expect("the projection runs");
+        runner.into_projection().0
     };
     let summary = runtime.block_on(as_of());
     assert_eq!(summary, runtime.block_on(caught_up()), "the two runs disagree");
@@ -187,7 +187,7 @@ fn project_as_of_time(criterion: &mut Criterion, runtime: &Runtime, orders: usiz
             })
         });
     });
-    group.bench_function(BenchmarkId::new("run_projection", events), |bencher| {
+    group.bench_function(BenchmarkId::new("catch_up", events), |bencher| {
         bencher.iter_custom(|iterations| {
             runtime.block_on(async {
                 let start = Instant::now();

@@ -1,15 +1,16 @@
 //! Factum's benchmarks: the workloads, the hand-written rusqlite baselines they are measured against, and the ratio
 //! table printed at the end of a run.
 //!
-//! The criterion harnesses are `benches/store.rs`, `benches/upcast.rs`, `benches/compile.rs`,
-//! `benches/generate.rs` and `benches/live.rs` (`cargo bench -p factum-benches`). Every benchmark of Factum is paired
-//! with a baseline measured in the same process (the same work with no runtime in between; for the compiler's
-//! scaling, the same work on a quarter of the input; for code generation, parsing alone or formatting alone; for a
-//! live subscription, a bare watch round trip), so that the report is a ratio that does not depend on the machine it
-//! ran on.
+//! The criterion harnesses are `benches/store.rs`, `benches/rebuild.rs`, `benches/time_travel.rs`,
+//! `benches/live.rs`, `benches/upcast.rs`, `benches/compile.rs` and `benches/generate.rs` (`cargo bench -p
+//! factum-benches`). Every benchmark of Factum is paired with a baseline measured in the same process (the same work
+//! with no runtime in between; for the compiler's scaling, the same work on a quarter of the input; for code
+//! generation, parsing alone or formatting alone; for a live subscription, a bare watch round trip), so that the
+//! report is a ratio that does not depend on the machine it ran on.
 
 pub mod fixtures;
 pub mod raw;
+pub mod raw_tables;
 pub mod report;
 pub mod schemas;
 pub mod value_upcaster;

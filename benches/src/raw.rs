@@ -11,9 +11,9 @@ use std::time::{Duration, SystemTime};
 
 use factum::store::sqlite::SCHEMA_VERSION;
 use factum::types::Uuid;
-use factum::{Envelope, Metadata, NewEvent, Timestamp};
+use factum::{Aggregate, Envelope, EventContext, Metadata, NewEvent, Timestamp};
 use orders_example::schema::{
-    OrderCancelled, OrderCreated, OrderEvolve, OrderShipped, OrderState, OrderSummaryHandler, PaymentReceived,
+    Order, OrderCancelled, OrderCreated, OrderEvolve, OrderShipped, OrderState, OrderSummaryHandler, PaymentReceived,
     PaymentRejected,
 };
 use orders_example::Summary;
@@ -40,6 +40,14 @@ pub enum RawError {
     /// SQLite failed.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// A stream id that is not an order's.
+    #[error("stream `{stream_id}`: {message}")]
+    StreamId {
+        /// The stream id.
+        stream_id: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A column does not hold the type the store writes there.
     #[error(transparent)]
     Column(#[from] rusqlite::types::FromSqlError),
@@ -193,11 +201,17 @@ impl RawStore {
                 event_version: event_version as u32,
                 metadata,
             };
+            // The handlers are given the order's id, read from the stream id as the generated code does.
+            let id = Order::parse_stream_id(&envelope.stream_id).map_err(|source| RawError::StreamId {
+                stream_id: envelope.stream_id.clone(),
+                message: source.to_string(),
+            })?;
+            let context = EventContext { db: &(), id: &id, envelope: &envelope };
             let handled = match (event_name, event_version) {
-                ("OrderCreated", 3) => summary.order_created(&decode(event_name, payload)?, &envelope),
-                ("PaymentReceived", 1) => summary.payment_received(&decode(event_name, payload)?, &envelope),
-                ("OrderShipped", 1) => summary.order_shipped(&decode(event_name, payload)?, &envelope),
-                ("OrderCancelled", 1) => summary.order_cancelled(&decode(event_name, payload)?, &envelope),
+                ("OrderCreated", 3) => summary.order_created(&decode(event_name, payload)?, &context),
+                ("PaymentReceived", 1) => summary.payment_received(&decode(event_name, payload)?, &context),
+                ("OrderShipped", 1) => summary.order_shipped(&decode(event_name, payload)?, &context),
+                ("OrderCancelled", 1) => summary.order_cancelled(&decode(event_name, payload)?, &context),
                 _ => return Err(RawError::UnknownEvent { event_name: event_name.to_owned(), event_version }),
             };
             match handled {

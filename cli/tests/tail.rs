@@ -140,7 +140,10 @@ fn tail_refuses_what_it_cannot_follow_and_stops_at_what_it_cannot_print() {
         (&["--store", "memory:"], "`memory:` is a store in memory, empty and private to this command"),
         (&["--store", "sqlite::memory:"], "`sqlite::memory:` is a store in memory"),
         (&["--store", "events.db"], "`events.db` is not a store URL"),
-        (&["--store", &file, "--from", "1"], "the payload of the event at position 1 (stream `Blob-1` version 1) is not JSON"),
+        (
+            &["--store", &file, "--from", "1"],
+            "the payload of the event at position 1 (stream `Blob-1` version 1) is not JSON",
+        ),
     ];
     for (args, expected) in cases {
         let (code, stderr) = failing(args);

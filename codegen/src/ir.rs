@@ -30,6 +30,10 @@ pub struct RecordId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EnumId(pub usize);
 
+/// An aggregate, by its index in [`Schema::aggregates`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AggregateId(pub usize);
+
 /// An event (all its versions), by its index in [`Schema::events`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventId(pub usize);
@@ -289,6 +293,9 @@ pub struct Projection {
     pub name: Ident,
     /// The events it handles, in order.
     pub events: Vec<EventId>,
+    /// For each of [`Projection::events`], the one aggregate that records it, whose typed id its handler is given;
+    /// `None` for an event that several aggregates record, whose handler is given the stream id.
+    pub owners: Vec<Option<AggregateId>>,
     /// The Rust names of its items.
     pub rust: ProjectionNames,
 }
@@ -318,6 +325,11 @@ impl Schema {
     /// The event `id`.
     pub fn event(&self, id: EventId) -> &Event {
         &self.events[id.0]
+    }
+
+    /// The aggregate `id`.
+    pub fn aggregate(&self, id: AggregateId) -> &Aggregate {
+        &self.aggregates[id.0]
     }
 
     /// What the top-level name `name` is, among events, records and enums.

@@ -152,6 +152,8 @@ pub struct ProjectionNames {
     pub event: RustName,
     /// `OrderSummaryHandler`.
     pub handler: RustName,
+    /// `OrderSummaryAsyncHandler`.
+    pub async_handler: RustName,
 }
 
 impl ProjectionNames {
@@ -161,12 +163,17 @@ impl ProjectionNames {
             runner: RustName::new(name),
             event: RustName::new(format!("{name}Event")),
             handler: RustName::new(format!("{name}Handler")),
+            async_handler: RustName::new(format!("{name}AsyncHandler")),
         }
     }
 
     /// The names beside the runner, with what each is.
-    pub fn added(&self) -> [(&RustName, &'static str); 2] {
-        [(&self.event, "its event enum"), (&self.handler, "its handler trait")]
+    pub fn added(&self) -> [(&RustName, &'static str); 3] {
+        [
+            (&self.event, "its event enum"),
+            (&self.handler, "its handler trait"),
+            (&self.async_handler, "its async handler trait"),
+        ]
     }
 }
 

@@ -3,6 +3,18 @@
 
 use crate::EventSet;
 
+/// A stream id that is not the stream of an instance of the aggregate it was read for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stream `{stream_id}` is not a stream of aggregate `{aggregate}`: {problem}")]
+pub struct StreamIdError {
+    /// The stream id.
+    pub stream_id: String,
+    /// The aggregate's name ([`Aggregate::NAME`]).
+    pub aggregate: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
 /// A consistency boundary: commands are decided against its state, and its state is the fold of its events.
 ///
 /// Generated code implements this for the marker type of every aggregate in a schema, dispatching to the typed
@@ -10,8 +22,9 @@ use crate::EventSet;
 pub trait Aggregate: Send + Sync + 'static {
     /// The aggregate's name, the prefix of its stream ids.
     const NAME: &'static str;
-    /// The id that tells one instance from another.
-    type Id: std::fmt::Display + Clone + Send + Sync;
+    /// The id that tells one instance from another; written into stream ids with `Display` and read back from them
+    /// with `FromStr` ([`Aggregate::parse_stream_id`]).
+    type Id: std::fmt::Display + std::str::FromStr + Clone + Send + Sync;
     /// What is known about one instance: the fold of its events, starting from `Default`.
     type State: Default + Clone + std::fmt::Debug + Send + Sync;
     /// Every command the aggregate accepts.
@@ -25,6 +38,23 @@ pub trait Aggregate: Send + Sync + 'static {
     /// The stream that holds the events of the instance `id`.
     fn stream_id(id: &Self::Id) -> String {
         format!("{}-{}", Self::NAME, id)
+    }
+
+    /// The id of the instance whose events `stream_id` holds: the inverse of [`Aggregate::stream_id`].
+    ///
+    /// A stream id without the aggregate's `NAME-` prefix, or whose rest does not read as an id, is a
+    /// [`StreamIdError`] naming both.
+    fn parse_stream_id(stream_id: &str) -> Result<Self::Id, StreamIdError> {
+        let refused = |problem: &str| StreamIdError {
+            stream_id: stream_id.to_owned(),
+            aggregate: Self::NAME,
+            problem: problem.to_owned(),
+        };
+        let rest = stream_id
+            .strip_prefix(Self::NAME)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .ok_or_else(|| refused(&format!("it does not start with `{}-`", Self::NAME)))?;
+        rest.parse().map_err(|_| refused(&format!("`{rest}` is not a `{}`", std::any::type_name::<Self::Id>())))
     }
 
     /// Folds events into a state, starting from the default.

@@ -87,16 +87,21 @@ pub mod testing;
 mod time_travel;
 pub mod types;
 
-pub use aggregate::{Aggregate, Decide};
+pub use aggregate::{Aggregate, Decide, StreamIdError};
 pub use envelope::{Envelope, Metadata, NewEvent, RecordedEvent, Timestamp};
 pub use error::{ConflictError, DecodeError, DecodeErrorKind, DuplicateEventId, NonFiniteFloat, StoreError};
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
 pub use follower::{LogFollower, FOLLOW_BATCH};
-pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
+pub use projection::{
+    ApplyError, AsyncProjection, AsyncProjectionRunner, EventContext, EventPlace, Progress, Projection,
+    ProjectionError, ProjectionRunner, PROJECTION_BATCH,
+};
 pub use service::{load, load_as_of, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
-pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery};
+pub use store::{
+    AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery,
+};
 pub use subscription::{LogSubscription, Subscription, SubscriptionError, SubscriptionHandler};
 pub use time_travel::{project_as_of, AsOf, LogAsOf};
 

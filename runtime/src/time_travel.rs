@@ -6,8 +6,9 @@
 //! at that point. An instant selects the events recorded *strictly before* it: as of `2021-02-01T00:00:00Z` is the
 //! state at the end of January, without the events recorded at midnight.
 
+use crate::projection::{apply_lent, Stopped};
 use crate::store::{LogQuery, StreamQuery};
-use crate::{EventSet, EventStore, Projection, ProjectionError, StoreError, Timestamp};
+use crate::{EventSet, EventStore, Projection, ProjectionError, Timestamp};
 
 /// Where an aggregate is loaded as of ([`crate::CommandService::load_as_of`], [`crate::load_as_of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,19 +49,8 @@ impl LogAsOf {
     }
 }
 
-/// Why a fold of the log for [`project_as_of`] stopped early.
-enum Stopped<E> {
-    Store(StoreError),
-    Handler(u64, E),
-}
-
-impl<E> From<StoreError> for Stopped<E> {
-    fn from(error: StoreError) -> Self {
-        Stopped::Store(error)
-    }
-}
-
-/// Runs `projection` (a fresh read model) over the events of the log it subscribes to as of `as_of`, and returns it.
+/// Runs `projection` (a fresh read model, held in memory) over the events of the log it subscribes to as of `as_of`,
+/// and returns it.
 ///
 /// The store selects the events (the projection's names and the bound) and lends them, in one read: on SQLite one
 /// read transaction, so the result is one consistent snapshot of the log even while others append. Nothing is
@@ -72,17 +62,14 @@ where
     P: Projection,
 {
     let query = as_of.log_query().events(P::Event::NAMES.iter().copied());
+    projection.setup(&()).map_err(|source| ProjectionError::ReadModel {
+        projection: P::NAME,
+        step: "set up",
+        source,
+    })?;
     store
-        .fold_all(&query, (), |(), recorded| {
-            let event = recorded.decode::<P::Event>()?;
-            let envelope = recorded.envelope()?;
-            projection.apply(&event, &envelope).map_err(|source| Stopped::Handler(recorded.position, source))
-        })
+        .fold_all(&query, (), |(), recorded| apply_lent(&mut projection, &(), recorded).map_err(Stopped::from))
         .await
-        .map_err(|stopped| match stopped {
-            Stopped::Store(StoreError::Decode(error)) => ProjectionError::Decode(*error),
-            Stopped::Store(error) => ProjectionError::Store(error),
-            Stopped::Handler(position, source) => ProjectionError::Handler { position, source },
-        })?;
+        .map_err(|stopped: Stopped<P::Error>| stopped.into_error(P::NAME))?;
     Ok(projection)
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use common::*;
 use factum::store::memory::MemoryStore;
 use factum::{
-    project_as_of, Aggregate, AsOf, CommandService, Envelope, EventStore, ExpectedVersion, LogAsOf, Metadata, NewEvent,
-    Projection, Timestamp,
+    project_as_of, Aggregate, ApplyError, AsOf, CommandService, Envelope, EventStore, ExpectedVersion, LogAsOf,
+    Metadata, NewEvent, Projection, Timestamp,
 };
 use proptest::prelude::*;
 
@@ -22,10 +22,20 @@ struct Ledger {
 }
 
 impl Projection for Ledger {
+    const NAME: &'static str = "Ledger";
     type Event = AccountEvent;
     type Error = std::convert::Infallible;
 
-    fn apply(&mut self, event: &AccountEvent, envelope: &Envelope) -> Result<(), Self::Error> {
+    fn setup(&mut self, _: &()) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    fn reset(&mut self, _: &()) -> Result<(), Self::Error> {
+        *self = Ledger::default();
+        Ok(())
+    }
+
+    fn apply(&mut self, _: &(), event: &AccountEvent, envelope: &Envelope) -> Result<(), ApplyError<Self::Error>> {
         let change = match event {
             AccountEvent::Deposited(deposited) => deposited.amount,
             AccountEvent::Withdrawn(withdrawn) => -withdrawn.amount,
@@ -139,7 +149,7 @@ fn replay_ledger(logged: &[Logged], keep: impl Fn(&Logged) -> bool) -> Ledger {
             event_version: 1,
             metadata: Metadata::default(),
         };
-        ledger.apply(&kept.event, &envelope).expect("the ledger applies every event");
+        ledger.apply(&(), &kept.event, &envelope).expect("the ledger applies every event");
     }
     ledger
 }

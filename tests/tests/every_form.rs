@@ -5,8 +5,10 @@ use std::convert::Infallible;
 
 use every_form::*;
 use factum::{
-    run_projection, store::memory::MemoryStore, testing::AggregateTest, types::Bytes, CommandService, Envelope,
-    EventSet,
+    store::{memory::MemoryStore, LogQuery},
+    testing::AggregateTest,
+    types::Bytes,
+    AsyncProjectionRunner, CheckpointStore, CommandService, EventContext, EventSet, EventStore, ProjectionRunner,
 };
 
 /// The code generated from `schemas/every_form.factum` by `build.rs`.
@@ -153,16 +155,21 @@ struct Log(Vec<String>);
 
 impl LedgerLogHandler for Log {
     type Error = Infallible;
-    fn opened(&mut self, _: &Opened, envelope: &Envelope) -> Result<(), Infallible> {
-        self.0.push(format!("opened {}", envelope.stream_id));
+    fn reset(&mut self, _: &()) -> Result<(), Infallible> {
+        self.0.clear();
         Ok(())
     }
-    fn closed(&mut self, event: &Closed, envelope: &Envelope) -> Result<(), Infallible> {
+    fn opened(&mut self, _: &Opened, context: &EventContext<'_, String>) -> Result<(), Infallible> {
+        self.0.push(format!("opened {} (id {})", context.envelope.stream_id, context.id));
+        Ok(())
+    }
+    fn closed(&mut self, event: &Closed, context: &EventContext<'_, String>) -> Result<(), Infallible> {
+        let envelope = context.envelope;
         self.0
             .push(format!("closed {} at version {} ({:?})", envelope.stream_id, envelope.stream_version, event.reason));
         Ok(())
     }
-    fn flagged(&mut self, event: &Flagged, _: &Envelope) -> Result<(), Infallible> {
+    fn flagged(&mut self, event: &Flagged, _: &EventContext<'_, String>) -> Result<(), Infallible> {
         self.0.push(format!("flagged {:?}", event.level));
         Ok(())
     }
@@ -177,13 +184,91 @@ async fn a_projection_sees_only_its_events_in_log_order() {
     service.handle(&id, Note { containers: containers() }.into()).await.unwrap();
     service.handle(&id, Close { reason: Some("done".into()) }.into()).await.unwrap();
 
-    let mut log = LedgerLog(Log::default());
-    let next = run_projection(service.store(), &mut log, 1).await.unwrap();
+    let mut runner = ProjectionRunner::held(service.store(), LedgerLog(Log::default()));
+    let next = runner.catch_up().await.unwrap();
     assert_eq!(next, 6, "five events were read");
-    assert_eq!(log.0 .0, ["opened Ledger-main", "flagged High", "closed Ledger-main at version 5 (Some(\"done\"))"]);
+    assert_eq!(
+        runner.projection().0 .0,
+        ["opened Ledger-main (id main)", "flagged High", "closed Ledger-main at version 5 (Some(\"done\"))"]
+    );
 }
 
 #[test]
 fn fixture_samples_of_every_type_read_back() {
     factum_tests::check_samples::<LedgerEvent>("every_form.factum");
+}
+
+/// The log of the async handler below: what it saw, and the event it refuses once.
+#[derive(Debug, Default)]
+struct Outbox {
+    sent: Vec<String>,
+    /// Fails the first `Closed` it is handed, as a broker that is down would.
+    refuse_close: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the broker is down")]
+struct BrokerDown;
+
+impl Outbox {
+    fn send(&mut self, context: &EventContext<'_, String>) {
+        self.sent.push(format!("{} of {} at {}", context.envelope.event_name, context.id, context.position()));
+    }
+}
+
+impl LedgerLogAsyncHandler for Outbox {
+    type Error = BrokerDown;
+
+    async fn reset(&mut self) -> Result<(), BrokerDown> {
+        self.sent.clear();
+        Ok(())
+    }
+
+    async fn opened(&mut self, _: &Opened, context: &EventContext<'_, String>) -> Result<(), BrokerDown> {
+        // An await between reading the event and writing it out, as a real send has.
+        tokio::task::yield_now().await;
+        self.send(context);
+        Ok(())
+    }
+
+    async fn closed(&mut self, _: &Closed, context: &EventContext<'_, String>) -> Result<(), BrokerDown> {
+        tokio::task::yield_now().await;
+        if std::mem::take(&mut self.refuse_close) {
+            return Err(BrokerDown);
+        }
+        self.send(context);
+        Ok(())
+    }
+
+    async fn flagged(&mut self, _: &Flagged, context: &EventContext<'_, String>) -> Result<(), BrokerDown> {
+        self.send(context);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_async_projection_stops_at_a_failing_handler_and_resumes_there() {
+    let service = CommandService::<Ledger, _>::new(MemoryStore::new());
+    let id = "main".to_owned();
+    service.handle(&id, Open { scalars: scalars() }.into()).await.unwrap();
+    service.handle(&id, Flag { level: Level::High }.into()).await.unwrap();
+    service.handle(&id, Close { reason: None }.into()).await.unwrap();
+    let log = service.store().read_all(&LogQuery::all()).await.unwrap();
+    let expected: Vec<String> = log
+        .iter()
+        .filter(|recorded| LedgerLogEvent::contains(&recorded.envelope.event_name))
+        .map(|recorded| format!("{} of main at {}", recorded.envelope.event_name, recorded.envelope.position))
+        .collect();
+    let closed = log.last().map(|recorded| recorded.envelope.position).unwrap();
+    assert_eq!(expected.last().map(String::as_str), Some(format!("Closed of main at {closed}").as_str()));
+
+    let outbox = Outbox { refuse_close: true, ..Outbox::default() };
+    let mut runner = AsyncProjectionRunner::new(service.store(), LedgerLog(outbox));
+    let error = runner.catch_up().await.unwrap_err();
+    assert_eq!(error.event().map(|event| (event.position, event.event_name.as_str())), Some((closed, "Closed")));
+    assert_eq!(runner.checkpoint().await.unwrap(), closed, "the checkpoint is at the failed event");
+    assert_eq!(runner.projection().0.sent, expected[..expected.len() - 1], "everything before it was sent, once");
+    assert_eq!(runner.catch_up().await.unwrap(), closed + 1);
+    assert_eq!(runner.projection().0.sent, expected, "the restart sent the failed event, and nothing twice");
+    assert_eq!(service.store().checkpoint("LedgerLog").await.unwrap(), closed + 1);
 }

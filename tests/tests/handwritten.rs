@@ -4,7 +4,9 @@
 
 use std::convert::Infallible;
 
-use factum::{run_projection, store::memory::MemoryStore, testing::AggregateTest, CommandService, Envelope, EventSet};
+use factum::{
+    store::memory::MemoryStore, testing::AggregateTest, CommandService, EventContext, EventSet, ProjectionRunner,
+};
 /// The till: the types below are written here, the impls come from `build.rs`.
 // The types stand for a user's own, in the shapes the schema gives them; docs would only repeat their names.
 #[allow(missing_docs)]
@@ -149,7 +151,12 @@ struct Takings {
 impl TakingsHandler for Takings {
     type Error = Infallible;
 
-    fn paid(&mut self, event: &Paid, _: &Envelope) -> Result<(), Infallible> {
+    fn reset(&mut self, _: &()) -> Result<(), Infallible> {
+        self.cents = 0;
+        Ok(())
+    }
+
+    fn paid(&mut self, event: &Paid, _: &EventContext<'_, String>) -> Result<(), Infallible> {
         self.cents += event.amount.cents;
         Ok(())
     }
@@ -161,7 +168,7 @@ async fn commands_and_the_projection_run_on_hand_written_types() {
     for cents in [2, 0, 3] {
         service.handle(&"till-1".to_owned(), Pay { amount: eur(cents) }.into()).await.unwrap();
     }
-    let mut takings = till::Takings(Takings::default());
-    run_projection(service.store(), &mut takings, 1).await.unwrap();
-    assert_eq!(takings.0.cents, 5);
+    let mut runner = ProjectionRunner::held(service.store(), till::Takings(Takings::default()));
+    runner.catch_up().await.unwrap();
+    assert_eq!(runner.projection().0.cents, 5);
 }

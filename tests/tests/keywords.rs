@@ -3,7 +3,9 @@
 
 use std::convert::Infallible;
 
-use factum::{run_projection, store::memory::MemoryStore, testing::AggregateTest, CommandService, Envelope, EventSet};
+use factum::{
+    store::memory::MemoryStore, testing::AggregateTest, CommandService, EventContext, EventSet, ProjectionRunner,
+};
 use keywords::*;
 
 /// The code generated from `schemas/keywords.factum` by `build.rs`.
@@ -75,15 +77,19 @@ struct Seen(Vec<String>);
 
 impl LedgerHandler for Seen {
     type Error = Infallible;
-    fn lent(&mut self, event: &Lent, _: &Envelope) -> Result<(), Infallible> {
+    fn reset(&mut self, _: &()) -> Result<(), Infallible> {
+        self.0.clear();
+        Ok(())
+    }
+    fn lent(&mut self, event: &Lent, _: &EventContext<'_, String>) -> Result<(), Infallible> {
         self.0.push(format!("lent to {}", event.r#for));
         Ok(())
     }
-    fn r#loop(&mut self, event: &Loop, _: &Envelope) -> Result<(), Infallible> {
+    fn r#loop(&mut self, event: &Loop, _: &EventContext<'_, String>) -> Result<(), Infallible> {
         self.0.push(format!("back at {} after {} days", event.r#where, event.r#in));
         Ok(())
     }
-    fn r#match(&mut self, event: &Match, _: &Envelope) -> Result<(), Infallible> {
+    fn r#match(&mut self, event: &Match, _: &EventContext<'_, String>) -> Result<(), Infallible> {
         self.0.push(format!("match in the {}", event.r#where));
         Ok(())
     }
@@ -98,9 +104,9 @@ async fn a_projection_handles_keyword_events() {
     service.handle(&id, Play { r#where: "hall".into() }.into()).await.unwrap();
     service.handle(&id, Return { r#where: "desk".into(), r#in: 2 }.into()).await.unwrap();
 
-    let mut seen = Ledger(Seen::default());
-    run_projection(service.store(), &mut seen, 1).await.unwrap();
-    assert_eq!(seen.0 .0, ["lent to ada", "match in the hall", "back at desk after 2 days"]);
+    let mut runner = ProjectionRunner::held(service.store(), Ledger(Seen::default()));
+    runner.catch_up().await.unwrap();
+    assert_eq!(runner.projection().0 .0, ["lent to ada", "match in the hall", "back at desk after 2 days"]);
 }
 
 #[test]

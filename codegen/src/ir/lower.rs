@@ -7,8 +7,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    Aggregate, Alias, Command, Enum, Event, EventId, EventVersion, Field, FieldSource, Named, Projection, Record,
-    RecordId, Schema, Slot, Type, Upcast, UpcastKind, Variant,
+    Aggregate, AggregateId, Alias, Command, Enum, Event, EventId, EventVersion, Field, FieldSource, Named, Projection,
+    Record, RecordId, Schema, Slot, Type, Upcast, UpcastKind, Variant,
 };
 use crate::{
     diagnostics::Diagnostic,
@@ -74,15 +74,30 @@ impl<'a> Lowerer<'_, 'a> {
             })
             .collect();
         let events: Vec<Event> = self.index.events().iter().map(|group| self.event(group.name)).collect();
-        let aggregates = ast.aggregates.iter().map(|aggregate| self.aggregate(aggregate)).collect();
+        let aggregates: Vec<Aggregate> = ast.aggregates.iter().map(|aggregate| self.aggregate(aggregate)).collect();
+        // An event's owner is the one aggregate that records it; an event several record has none.
+        let mut recorders: HashMap<EventId, Vec<AggregateId>> = HashMap::new();
+        for (index, aggregate) in aggregates.iter().enumerate() {
+            for event in &aggregate.events {
+                recorders.entry(*event).or_default().push(AggregateId(index));
+            }
+        }
+        let owner = |event: EventId| match recorders.get(&event).map(Vec::as_slice) {
+            Some(&[only]) => Some(only),
+            _ => None,
+        };
         let projections = ast
             .projections
             .iter()
-            .map(|projection| Projection {
-                docs: projection.docs.clone(),
-                name: projection.name.clone(),
-                events: projection.events.iter().map(|event| self.event_id(event)).collect(),
-                rust: ProjectionNames::new(&projection.name.name),
+            .map(|projection| {
+                let events: Vec<EventId> = projection.events.iter().map(|event| self.event_id(event)).collect();
+                Projection {
+                    docs: projection.docs.clone(),
+                    name: projection.name.clone(),
+                    owners: events.iter().map(|event| owner(*event)).collect(),
+                    events,
+                    rust: ProjectionNames::new(&projection.name.name),
+                }
             })
             .collect();
         let aliases = ast

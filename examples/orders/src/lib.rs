@@ -15,8 +15,10 @@ mod inventory;
 pub mod reservations;
 mod rules;
 mod summary;
+mod table;
 pub mod upcasts;
 
 pub use inventory::InventoryError;
 pub use rules::{checked_total, total, OrderError};
 pub use summary::Summary;
+pub use table::{OrderTables, Tables};

@@ -10,10 +10,10 @@
 use std::time::Duration;
 
 use factum::{
-    run_projection,
-    store::{AnyStore, LogQuery},
+    store::{sqlite::TransactionalRunner, AnyStore, LogQuery},
     types::Uuid,
-    Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent, Subscription,
+    Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent, Progress,
+    ProjectionRunner, Subscription,
 };
 use orders_example::{
     reservations::{placed_orders, StockReservations},
@@ -21,7 +21,7 @@ use orders_example::{
         AddStock, CancelOrder, CreateOrder, Inventory, InventoryEvent, LineItem, Order, OrderCommand, OrderStatus,
         OrderSummary, PayOrder, ShipOrder,
     },
-    OrderError, Summary,
+    OrderError, OrderTables, Summary,
 };
 
 type Service = CommandService<Order, AnyStore>;
@@ -148,16 +148,34 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         println!("{label:<7} version {} {:?}", loaded.version, loaded.state);
     }
 
-    println!("\n== OrderSummary projection");
-    let mut summary = OrderSummary(Summary::default());
-    let next = run_projection(service.store(), &mut summary, 1).await?;
-    let summary = summary.0;
+    println!("\n== OrderSummary projection, in memory");
+    // The summary lives in this process, so the runner holds its checkpoint too.
+    let mut runner = ProjectionRunner::held(service.store(), OrderSummary(Summary::default()));
+    let next = runner.catch_up().await?;
+    let summary = runner.into_projection().0;
     println!("read up to position {}", next - 1);
     for status in [OrderStatus::Placed, OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Cancelled] {
         println!("{:<10} {}", format!("{status:?}"), summary.count(status));
     }
     println!("ordered    {}", summary.ordered);
     println!("received   {}", summary.received);
+
+    if let AnyStore::Sqlite(store) = service.store() {
+        println!("\n== OrderSummary projection, as tables in the store's file (exactly once)");
+        let mut tables = TransactionalRunner::new(store.clone(), OrderSummary(OrderTables)).batch_size(4);
+        let bar = indicatif::ProgressBar::new(0).with_style(indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} events, {per_sec}, eta {eta}",
+        )?);
+        let next = tables.rebuild(|progress: &Progress| show(&bar, progress)).await?;
+        bar.finish();
+        let read = store.read_tables(OrderTables::read).await?;
+        println!(
+            "checkpoint {next}: {} orders, ordered {}, received {}",
+            read.orders.len(),
+            read.ordered,
+            read.received
+        );
+    }
     Ok(())
 }
 
@@ -181,6 +199,13 @@ async fn decisions(store: &AnyStore, count: usize) -> Result<Vec<String>, factum
         lines.push(format!("{decision}\n         caused by event {caused_by}, correlation {correlation}"));
     }
     Ok(lines)
+}
+
+/// Shows a rebuild's progress on a progress bar.
+fn show(bar: &indicatif::ProgressBar, progress: &Progress) {
+    bar.set_message(progress.projection);
+    bar.set_length(progress.total.max(progress.done));
+    bar.set_position(progress.done);
 }
 
 /// A payload on one line (fixtures are stored pretty-printed, as a reviewer reads them).

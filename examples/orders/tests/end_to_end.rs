@@ -2,16 +2,21 @@
 //! `OrderSummary` projection.
 
 use factum::{
-    run_projection,
     store::{memory::MemoryStore, sqlite::SqliteStore, LogQuery},
     types::Uuid,
-    Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent,
+    Aggregate, CheckpointStore, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent,
+    ProjectionRunner,
 };
 use orders_example::{
     schema::{CancelOrder, CreateOrder, LineItem, Order, OrderStatus, OrderSummary, PayOrder, ShipOrder},
     upcasts::legacy_customer_id,
     OrderError, Summary,
 };
+
+fn sorted<const N: usize>(mut ids: [Uuid; N]) -> Vec<Uuid> {
+    ids.sort();
+    ids.to_vec()
+}
 
 fn create(quantity: u32) -> CreateOrder {
     CreateOrder {
@@ -22,7 +27,7 @@ fn create(quantity: u32) -> CreateOrder {
     }
 }
 
-async fn lifecycle<S: EventStore>(store: S) {
+async fn lifecycle<S: EventStore + CheckpointStore>(store: S) {
     let service = CommandService::<Order, _>::new(store);
     let shipped = Uuid::new_v4();
     let cancelled = Uuid::new_v4();
@@ -55,10 +60,13 @@ async fn lifecycle<S: EventStore>(store: S) {
     assert_eq!(log[0].envelope.metadata.correlation_id, Some(correlation));
     assert_eq!(log[0].envelope.stream_id, format!("Order-{shipped}"));
 
-    let mut summary = OrderSummary(Summary::default());
-    let next = run_projection(service.store(), &mut summary, 1).await.unwrap();
+    // A summary in memory: the runner holds its checkpoint, and the store keeps none.
+    let mut runner = ProjectionRunner::held(service.store(), OrderSummary(Summary::default()));
+    let next = runner.catch_up().await.unwrap();
     assert_eq!(next, 7);
-    let summary = summary.0;
+    assert_eq!(service.store().checkpoint("OrderSummary").await.unwrap(), 1);
+    let summary = runner.into_projection().0;
+    assert_eq!(summary.orders.keys().copied().collect::<Vec<_>>(), sorted([shipped, cancelled]), "typed ids");
     assert_eq!(summary.count(OrderStatus::Shipped), 1);
     assert_eq!(summary.count(OrderStatus::Cancelled), 1);
     assert_eq!((summary.ordered, summary.received), (3_000, 2_000));
@@ -121,8 +129,9 @@ async fn events_of_older_builds_read_as_the_latest_version() {
     let paid = service.handle(&ids[0], PayOrder { amount: 32 * 64 }.into()).await.unwrap();
     assert_eq!((paid.stream_version, paid.state.status), (2, Some(OrderStatus::Paid)));
 
-    let mut summary = OrderSummary(Summary::default());
-    run_projection(service.store(), &mut summary, 1).await.unwrap();
+    let mut runner = ProjectionRunner::held(service.store(), OrderSummary(Summary::default()));
+    runner.catch_up().await.unwrap();
+    let summary = runner.into_projection();
     assert_eq!(summary.0.count(OrderStatus::Placed), 1, "the v2 order");
     assert_eq!(summary.0.count(OrderStatus::Paid), 1, "the v1 order");
     assert_eq!(summary.0.ordered, 2 * 32 * 64);

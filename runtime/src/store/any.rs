@@ -3,7 +3,9 @@
 use super::memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 use super::sqlite::SqliteStore;
-use super::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery};
+use super::{
+    AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery,
+};
 use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
 /// An event store of any backend this build has, opened from a URL.
@@ -185,5 +187,19 @@ impl EventStore for AnyStore {
         F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
     {
         dispatch!(self, store => store.fold_all(query, init, visit).await)
+    }
+}
+
+impl CheckpointStore for AnyStore {
+    async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
+        dispatch!(self, store => store.checkpoint(projection).await)
+    }
+
+    async fn save_checkpoint(&self, projection: &str, next_position: u64) -> Result<(), StoreError> {
+        dispatch!(self, store => store.save_checkpoint(projection, next_position).await)
+    }
+
+    async fn reset_checkpoint(&self, projection: &str) -> Result<(), StoreError> {
+        dispatch!(self, store => store.reset_checkpoint(projection).await)
     }
 }

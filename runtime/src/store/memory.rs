@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::store::live::Head;
-use crate::store::{LogFold, LogQuery, StreamAppend, StreamQuery};
+use crate::store::{CheckpointStore, LogFold, LogQuery, StreamAppend, StreamQuery};
 use crate::{
     AppendOutcome, ConflictError, DuplicateEventId, Envelope, EventStore, ExpectedVersion, LogEventRef, NewEvent,
     RecordedEvent, RecordedEventRef, StoreError, Timestamp,
@@ -37,6 +37,8 @@ struct Log {
     streams: HashMap<String, Vec<usize>>,
     /// The id of every event, each once.
     ids: HashSet<uuid::Uuid>,
+    /// Each projection's checkpoint, by name.
+    checkpoints: HashMap<String, u64>,
 }
 
 impl MemoryStore {
@@ -265,5 +267,24 @@ impl EventStore for MemoryStore {
             _ => query.to_position.min(log.events.len() as u64).max(query.from_position.max(1) - 1) + 1,
         };
         Ok(LogFold { accumulator, next_position })
+    }
+}
+
+// Checkpoints live beside the log, under the same lock, so they share its life: gone with the last clone.
+impl CheckpointStore for MemoryStore {
+    async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
+        let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(log.checkpoints.get(projection).copied().unwrap_or(1))
+    }
+
+    async fn save_checkpoint(&self, projection: &str, next_position: u64) -> Result<(), StoreError> {
+        let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
+        log.checkpoints.insert(projection.to_owned(), next_position.max(1));
+        Ok(())
+    }
+
+    async fn reset_checkpoint(&self, projection: &str) -> Result<(), StoreError> {
+        self.log.write().unwrap_or_else(PoisonError::into_inner).checkpoints.remove(projection);
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@ use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
 mod any;
 mod batch;
+mod checkpoint;
 pub mod live;
 pub mod memory;
 mod query;
@@ -15,6 +16,7 @@ mod stream_query;
 
 pub use any::{AnyStore, StoreUrlError};
 pub use batch::StreamAppend;
+pub use checkpoint::CheckpointStore;
 pub use query::LogQuery;
 pub use stream_query::StreamQuery;
 

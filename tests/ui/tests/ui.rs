@@ -11,7 +11,7 @@ fn compile_errors() {
     std::env::set_var("FACTUM_UI_CASES", env!("CARGO_MANIFEST_DIR"));
     let cases = trybuild::TestCases::new();
     // `common/` holds pieces the cases include, not cases.
-    for category in ["decide", "evolve", "schema", "upcast"] {
+    for category in ["decide", "evolve", "project", "schema", "upcast"] {
         cases.compile_fail(format!("{category}/*.rs"));
     }
 }

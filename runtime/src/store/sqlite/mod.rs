@@ -1,6 +1,7 @@
 //! The embedded event store: one SQLite file (or an in-memory database), with nothing to install or run beside it.
 
 mod batch;
+mod projection;
 mod schema;
 mod stream_query;
 
@@ -8,8 +9,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior};
 
+pub use projection::TransactionalRunner;
+/// The SQLite bindings the store is built on, so that a transactional projection's handlers write their tables
+/// without a `rusqlite` dependency of their own.
+pub use rusqlite;
+/// The connection a transactional projection's handlers are handed, inside the batch's transaction.
+pub use rusqlite::Connection;
 pub use schema::{OpenError, UnsupportedSchemaVersion, SCHEMA_VERSION};
 
 use crate::event_ref::MetadataRef;

@@ -14,7 +14,8 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 /// - 1: a `WITHOUT ROWID` table clustered on `(stream_id, stream_version)`, the global log through an index on
 ///   `position`.
 /// - 2: the table keyed by `position` (its statements are in `schema.rs`), event ids and aggregate types.
-pub const SCHEMA_VERSION: i64 = 2;
+/// - 3: layout 2 and the projections' checkpoints (table `projection_checkpoints`, its statement in `schema.rs`).
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long opening, and a writer, wait for another process's lock before they fail.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -45,6 +46,17 @@ pub(super) const LAYOUT: &str = "
     ) STRICT;
     CREATE UNIQUE INDEX events_stream ON events (stream_id, stream_version);
     CREATE UNIQUE INDEX events_id ON events (event_id);
+";
+
+/// The projections' checkpoints (layout 3): the position each projection continues from, by its name, so that a
+/// read model kept in the same file commits its updates and its checkpoint in one transaction. `updated_at` is
+/// microseconds since the Unix epoch, for people looking at the file.
+pub(super) const CHECKPOINTS: &str = "
+    CREATE TABLE projection_checkpoints (
+        projection    TEXT    PRIMARY KEY,
+        next_position INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
 ";
 
 /// Layout 1 to 2: the v1 table is renamed aside (its index goes with it), the v2 table created, every row copied in
@@ -132,8 +144,16 @@ fn migrate_once(connection: &mut Connection) -> Result<(), Refusal> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
     match found {
-        0 => transaction.execute_batch(LAYOUT)?,
-        1 => migrate_1_to_2(&transaction)?,
+        0 => {
+            transaction.execute_batch(LAYOUT)?;
+            transaction.execute_batch(CHECKPOINTS)?;
+        }
+        // Each step brings one layout to the next; an older file takes every step after its own.
+        1 => {
+            migrate_1_to_2(&transaction)?;
+            transaction.execute_batch(CHECKPOINTS)?;
+        }
+        2 => transaction.execute_batch(CHECKPOINTS)?,
         SCHEMA_VERSION => return Ok(()),
         newer => return Err(Refusal::Newer(newer)),
     }

@@ -1,0 +1,258 @@
+//! Projections in the store's own file: checkpoints in a table, and transactional projections whose read model
+//! tables and checkpoint commit together.
+
+use std::time::Instant;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::{scan_log, sql_integer, SqliteStore, HEAD};
+use crate::projection::{apply_lent, Stopped};
+use crate::store::{CheckpointStore, LogQuery};
+use crate::{EventSet, Progress, Projection, ProjectionError, StoreError, PROJECTION_BATCH};
+
+const CHECKPOINT_READ: &str = "SELECT next_position FROM projection_checkpoints WHERE projection = ?1";
+const CHECKPOINT_WRITE: &str = "INSERT INTO projection_checkpoints (projection, next_position, updated_at) \
+                                VALUES (?1, ?2, ?3) ON CONFLICT (projection) DO UPDATE \
+                                SET next_position = excluded.next_position, updated_at = excluded.updated_at";
+const CHECKPOINT_DELETE: &str = "DELETE FROM projection_checkpoints WHERE projection = ?1";
+
+fn read_checkpoint(connection: &Connection, projection: &str) -> Result<u64, StoreError> {
+    let stored: Option<i64> = connection
+        .prepare_cached(CHECKPOINT_READ)
+        .and_then(|mut statement| statement.query_row([projection], |row| row.get(0)).optional())
+        .map_err(StoreError::backend)?;
+    Ok(stored.map_or(1, |next| next.max(1) as u64))
+}
+
+fn write_checkpoint(connection: &Connection, projection: &str, next_position: u64) -> Result<(), StoreError> {
+    let now = chrono::Utc::now().timestamp_micros();
+    connection
+        .prepare_cached(CHECKPOINT_WRITE)
+        .and_then(|mut statement| statement.execute(rusqlite::params![projection, sql_integer(next_position), now]))
+        .map_err(StoreError::backend)?;
+    Ok(())
+}
+
+fn delete_checkpoint(connection: &Connection, projection: &str) -> Result<(), StoreError> {
+    connection.execute(CHECKPOINT_DELETE, [projection]).map_err(StoreError::backend)?;
+    Ok(())
+}
+
+impl CheckpointStore for SqliteStore {
+    async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
+        let projection = projection.to_owned();
+        self.run(move |connection| read_checkpoint(connection, &projection)).await
+    }
+
+    async fn save_checkpoint(&self, projection: &str, next_position: u64) -> Result<(), StoreError> {
+        let projection = projection.to_owned();
+        self.run(move |connection| write_checkpoint(connection, &projection, next_position.max(1))).await
+    }
+
+    async fn reset_checkpoint(&self, projection: &str) -> Result<(), StoreError> {
+        let projection = projection.to_owned();
+        self.run(move |connection| delete_checkpoint(connection, &projection)).await
+    }
+}
+
+impl SqliteStore {
+    /// Runs `read` on the store's connection inside a read transaction, so that it sees one consistent state of the
+    /// file: how an application reads the tables of a transactional projection.
+    pub async fn read_tables<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        self.run_here(|connection| {
+            let transaction = connection.transaction().map_err(StoreError::backend)?;
+            let result = read(&transaction).map_err(StoreError::backend)?;
+            transaction.commit().map_err(StoreError::backend)?;
+            Ok(result)
+        })
+    }
+}
+
+/// Runs a projection whose read model is tables in the store's own SQLite file, **exactly once**: each batch of
+/// events is applied and the checkpoint moved in one transaction, so a crash at any point leaves the read model and
+/// the checkpoint agreeing, and a restart applies each event exactly once.
+///
+/// The projection implements [`Projection<Connection>`](Projection) (a generated runner does, for a handler that
+/// implements the generated handler trait for [`Connection`]): each handler is handed the connection inside the
+/// batch's transaction ([`crate::EventContext::db`]) and writes its tables through it; it must not commit or roll
+/// back. [`Projection::setup`] creates the tables (in its own transaction, before the first batch of a runner), and
+/// [`Projection::reset`] clears them for [`TransactionalRunner::rebuild`].
+///
+/// Each batch is one short `IMMEDIATE` transaction, so appends (in this process or others) interleave with a long
+/// catch-up or rebuild instead of waiting for it, and two runners of the same projection (in two processes) take turns
+/// rather than apply a batch twice. A failing handler or an event that cannot be decoded rolls its batch back and
+/// stops the run with an error naming the event: the checkpoint stays before the batch, so a restart applies nothing
+/// twice and nothing past the failure was applied.
+#[derive(Debug)]
+pub struct TransactionalRunner<P> {
+    store: SqliteStore,
+    projection: P,
+    batch: usize,
+    set_up: bool,
+}
+
+impl<P: Projection<Connection>> TransactionalRunner<P> {
+    /// A runner of `projection` on `store`, with its checkpoint in the store's `projection_checkpoints` table under
+    /// [`Projection::NAME`].
+    pub fn new(store: SqliteStore, projection: P) -> Self {
+        TransactionalRunner { store, projection, batch: PROJECTION_BATCH, set_up: false }
+    }
+
+    /// Applies `batch` events per transaction (at least 1; [`PROJECTION_BATCH`] by default). Larger batches commit
+    /// less often; smaller ones keep appenders waiting less.
+    pub fn batch_size(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// The projection.
+    pub fn projection(&self) -> &P {
+        &self.projection
+    }
+
+    /// The projection, to change it between runs.
+    pub fn projection_mut(&mut self) -> &mut P {
+        &mut self.projection
+    }
+
+    /// The projection, giving the runner up.
+    pub fn into_projection(self) -> P {
+        self.projection
+    }
+
+    /// The store the runner reads and writes.
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// The position the projection continues from.
+    pub async fn checkpoint(&self) -> Result<u64, ProjectionError<P::Error>> {
+        self.store.checkpoint(P::NAME).await.map_err(|source| ProjectionError::store(P::NAME, source))
+    }
+
+    /// Applies every subscribed event after the checkpoint, batch by batch, and returns the new checkpoint. The tables
+    /// are set up ([`Projection::setup`]) before the first batch of this runner.
+    pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
+        self.catch_up_reporting(0, |_| {}).await
+    }
+
+    /// Clears the read model and the checkpoint in one transaction ([`Projection::reset`], then
+    /// [`Projection::setup`]), then replays the log from the start, batch by batch, calling `progress` after each;
+    /// returns the new checkpoint. A crash during the replay leaves a consistent, partly rebuilt read model that the
+    /// next `catch_up` completes.
+    pub async fn rebuild(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
+        let projection = &mut self.projection;
+        let total = self.store.run_here(|connection| reset(connection, projection))?;
+        self.set_up = true;
+        self.catch_up_reporting(total, progress).await
+    }
+
+    /// Catches up, calling `progress` after every batch with `total` as the events ahead.
+    async fn catch_up_reporting(
+        &mut self,
+        total: u64,
+        mut progress: impl FnMut(&Progress),
+    ) -> Result<u64, ProjectionError<P::Error>> {
+        let projection = &mut self.projection;
+        if !self.set_up {
+            self.store.run_here(|connection| set_up(connection, projection))?;
+            self.set_up = true;
+        }
+        let started = Instant::now();
+        let mut done = 0;
+        loop {
+            let (applied, next) = self.store.run_here(|connection| apply_batch(connection, projection, self.batch))?;
+            done += applied as u64;
+            progress(&Progress { projection: P::NAME, done, total, next_position: next, elapsed: started.elapsed() });
+            if applied < self.batch {
+                return Ok(next);
+            }
+        }
+    }
+}
+
+/// The read model's setup, in a transaction of its own.
+fn set_up<P: Projection<Connection>>(
+    connection: &mut Connection,
+    projection: &mut P,
+) -> Result<(), ProjectionError<P::Error>> {
+    let store_failed = |source| ProjectionError::store(P::NAME, StoreError::backend(source));
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_failed)?;
+    projection.setup(&transaction).map_err(|source| ProjectionError::ReadModel {
+        projection: P::NAME,
+        step: "set up",
+        source,
+    })?;
+    transaction.commit().map_err(store_failed)
+}
+
+/// Clears the read model and forgets the checkpoint, in one transaction, and sets the read model up again; returns
+/// how many subscribed events the log holds, the rebuild's total.
+fn reset<P: Projection<Connection>>(
+    connection: &mut Connection,
+    projection: &mut P,
+) -> Result<u64, ProjectionError<P::Error>> {
+    let store_failed = |source| ProjectionError::store(P::NAME, StoreError::backend(source));
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_failed)?;
+    projection.reset(&transaction).map_err(|source| ProjectionError::ReadModel {
+        projection: P::NAME,
+        step: "reset",
+        source,
+    })?;
+    projection.setup(&transaction).map_err(|source| ProjectionError::ReadModel {
+        projection: P::NAME,
+        step: "set up",
+        source,
+    })?;
+    delete_checkpoint(&transaction, P::NAME).map_err(|source| ProjectionError::store(P::NAME, source))?;
+    let total = count_subscribed(&transaction, P::Event::NAMES).map_err(store_failed)?;
+    transaction.commit().map_err(store_failed)?;
+    Ok(total)
+}
+
+/// How many events of the log are stored under `names`. Counted in SQL, which looks at each row's name and no
+/// further, rather than by lending every selected row.
+fn count_subscribed(connection: &Connection, names: &[&str]) -> rusqlite::Result<u64> {
+    let placeholders: Vec<String> = (1..=names.len()).map(|index| format!("?{index}")).collect();
+    let sql = format!("SELECT count(*) FROM events WHERE event_name IN ({})", placeholders.join(", "));
+    let count: i64 = connection.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(names), |row| row.get(0))?;
+    Ok(count.max(0) as u64)
+}
+
+/// Applies the next batch after the checkpoint and moves the checkpoint past it, in one `IMMEDIATE` transaction;
+/// returns how many events were applied and the new checkpoint. On any error the transaction is rolled back.
+fn apply_batch<P: Projection<Connection>>(
+    connection: &mut Connection,
+    projection: &mut P,
+    batch: usize,
+) -> Result<(usize, u64), ProjectionError<P::Error>> {
+    let store_failed = |source| ProjectionError::store(P::NAME, source);
+    // The write lock is taken first, so that the checkpoint read here is the one this transaction replaces: a runner
+    // of the same projection in another process waits for it rather than apply the same batch.
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|source| store_failed(StoreError::backend(source)))?;
+    let from = read_checkpoint(&transaction, P::NAME).map_err(store_failed)?;
+    let query = LogQuery::from_position(from).limit(batch).events(P::Event::NAMES.iter().copied());
+    let (applied, last) = scan_log(&transaction, &query, |event| {
+        apply_lent(projection, &transaction, event).map_err(Stopped::Projection)
+    })
+    .map_err(|stopped| stopped.into_error(P::NAME))?;
+    let next = match last {
+        Some(last) if applied == batch => last + 1,
+        // Fewer than a batch: every subscribed event up to the head was seen, and no append can commit while this
+        // transaction holds the write lock, so the projection continues after the head.
+        _ => {
+            let head: Option<i64> = transaction
+                .prepare_cached(HEAD)
+                .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
+                .map_err(|source| store_failed(StoreError::backend(source)))?;
+            (head.unwrap_or(0).max(0) as u64 + 1).max(from)
+        }
+    };
+    if next != from {
+        write_checkpoint(&transaction, P::NAME, next).map_err(store_failed)?;
+    }
+    transaction.commit().map_err(|source| store_failed(StoreError::backend(source)))?;
+    Ok((applied, next))
+}
