@@ -79,6 +79,7 @@ mod event;
 mod event_ref;
 mod finite;
 mod projection;
+mod retry;
 mod service;
 pub mod store;
 pub mod testing;
@@ -91,7 +92,8 @@ pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
 pub use projection::{run_projection, Projection, ProjectionError, PROJECTION_BATCH};
-pub use service::{load, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
+pub use retry::RetryPolicy;
+pub use service::{load, CommandError, CommandService, Handled, Loaded};
 pub use store::{AppendOutcome, EventStore, ExpectedVersion, LogFold, LogQuery};
 
 #[cfg(feature = "macros")]
