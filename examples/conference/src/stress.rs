@@ -137,7 +137,13 @@ where
 
     let loaded = service.load(&stress.conference).await?;
     let stream_id = <Conference as factum::Aggregate>::stream_id(&stress.conference);
-    let events = service.store().fold_stream(&stream_id, 1, 0u64, |count, _| Ok(*count += 1)).await?;
+    let events = service
+        .store()
+        .fold_stream(&stream_id, 1, 0u64, |count, _| {
+            *count += 1;
+            Ok(())
+        })
+        .await?;
     Ok(StressReport {
         capacity: loaded.state.capacity,
         requested_seats: u64::from(stress.requests) * u64::from(stress.seats),
