@@ -1,4 +1,4 @@
-//! The command handling service: load an aggregate, decide, append with the loaded version, retry on conflict.
+//! The command handling service: load an aggregate, decide, append with the loaded version, retry on contention.
 
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
