@@ -5,7 +5,13 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
-use crate::{Aggregate, Decide, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RetryPolicy, StoreError};
+use crate::{Aggregate, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, RetryPolicy, StoreError};
+
+mod idempotent;
+mod trace;
+
+use idempotent::load_for_command;
+use trace::{micros, CommandName};
 
 /// An aggregate instance as loaded from its stream.
 pub struct Loaded<A: Aggregate> {
@@ -313,75 +319,6 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         }
         Ok(Handled { events, state, stream_version: outcome.stream_version })
     }
-}
-
-/// A duration in whole microseconds, for tracing fields.
-fn micros(duration: Duration) -> u64 {
-    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
-}
-
-/// A command's name for tracing: the variant name its `Debug` output begins with (`PayOrder`), without formatting
-/// the rest, which may hold what a log should not.
-struct CommandName<'a, C>(&'a C);
-
-impl<C: std::fmt::Debug> std::fmt::Display for CommandName<'_, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        /// Keeps the leading identifier of what is written, and stops the formatting at the first other character.
-        struct Leading<'f, 'g> {
-            out: &'f mut std::fmt::Formatter<'g>,
-            done: bool,
-        }
-        impl std::fmt::Write for Leading<'_, '_> {
-            fn write_str(&mut self, text: &str) -> std::fmt::Result {
-                let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(text.len());
-                self.out.write_str(&text[..end])?;
-                if end < text.len() {
-                    self.done = true;
-                    // Ends the `Debug` formatting early; the error stops here and is not reported.
-                    return Err(std::fmt::Error);
-                }
-                Ok(())
-            }
-        }
-        let mut leading = Leading { out: f, done: false };
-        match std::fmt::write(&mut leading, format_args!("{:?}", self.0)) {
-            Err(_) if !leading.done => Err(std::fmt::Error),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Loads an aggregate for a command carrying `command_id`: the fold of the stream, or, when events of the stream
-/// were recorded under that command id, what handling the command did the first time (`Err`).
-///
-/// Finding the id needs each event's metadata, which the lending fold does not read, so this reads the stream's
-/// events whole.
-async fn load_for_command<A: Aggregate, S: EventStore + ?Sized>(
-    store: &S,
-    stream_id: &str,
-    command_id: uuid::Uuid,
-) -> Result<Result<Loaded<A>, Handled<A>>, StoreError> {
-    let recorded = store.read_stream(stream_id, 1).await?;
-    let mut loaded = Loaded::<A> { state: A::State::default(), version: 0 };
-    let mut first: Option<Handled<A>> = None;
-    for stored in &recorded {
-        let event = LogEventRef::from(stored).decode::<A::Event>()?;
-        A::evolve(&mut loaded.state, &event);
-        loaded.version = stored.envelope.stream_version;
-        if stored.envelope.metadata.command_id == Some(command_id) {
-            // A command's events are appended together, so they are consecutive and the state after the last is
-            // the state the command left.
-            let first = first.get_or_insert_with(|| Handled {
-                events: Vec::new(),
-                state: A::State::default(),
-                stream_version: 0,
-            });
-            first.events.push(event);
-            first.state = loaded.state.clone();
-            first.stream_version = loaded.version;
-        }
-    }
-    Ok(first.map_or(Ok(loaded), Err))
 }
 
 /// Loads an aggregate by folding every event of `stream_id`.
