@@ -145,12 +145,17 @@ const FIELDS: [&str; 10] = [
 
 /// [`Metadata`] as a line holds it, refusing keys that [`Metadata`] has no place for instead of dropping them.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "an object with `correlation_id`, `causation_id` or `headers`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object with `correlation_id`, `causation_id`, `command_id` or `headers`"
+)]
 struct ImportedMetadata {
     #[serde(default)]
     correlation_id: Option<uuid::Uuid>,
     #[serde(default)]
     causation_id: Option<uuid::Uuid>,
+    #[serde(default)]
+    command_id: Option<uuid::Uuid>,
     #[serde(default)]
     headers: std::collections::BTreeMap<String, String>,
 }
@@ -289,6 +294,7 @@ pub(crate) fn parse_line(line: &str) -> Result<ParsedLine, LineError> {
     let metadata = metadata.map_or_else(Metadata::default, |metadata| Metadata {
         correlation_id: metadata.correlation_id,
         causation_id: metadata.causation_id,
+        command_id: metadata.command_id,
         headers: metadata.headers,
     });
     let payload = compact_json(payload.get()).into_owned();

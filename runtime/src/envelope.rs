@@ -16,6 +16,12 @@ pub struct Metadata {
     /// The id of the message (command or event) that directly caused this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation_id: Option<uuid::Uuid>,
+    /// The id of the command that recorded this event, when the command was handled idempotently
+    /// ([`crate::CommandService::handle_idempotent`]): the command service finds it when it loads the stream, and
+    /// answers the same command id again with the first outcome instead of recording the events twice. Stored only
+    /// when present, so metadata written without it keeps its form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<uuid::Uuid>,
     /// Anything else the application wants to keep beside the event.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
@@ -38,6 +44,12 @@ impl Metadata {
     /// Sets the causation id.
     pub fn caused_by(mut self, causation_id: uuid::Uuid) -> Self {
         self.causation_id = Some(causation_id);
+        self
+    }
+
+    /// Sets the id of the command that records the event (see [`Metadata::command_id`]).
+    pub fn with_command_id(mut self, command_id: uuid::Uuid) -> Self {
+        self.command_id = Some(command_id);
         self
     }
 

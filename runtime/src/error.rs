@@ -147,6 +147,11 @@ pub enum StoreError {
         /// What is wrong with it.
         message: String,
     },
+    /// The backend is busy for now (SQLite: another connection held its lock past the busy timeout); nothing was
+    /// written, and the same operation may well succeed if tried again. The command service retries it like a
+    /// conflict.
+    #[error("event store busy, nothing was written (try again): {0}")]
+    Transient(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The backend failed (I/O, database, ...).
     #[error("event store backend failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -162,5 +167,16 @@ impl StoreError {
     /// Wraps a backend error.
     pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         StoreError::Backend(Box::new(error))
+    }
+
+    /// Wraps a backend error that says the backend is busy for now ([`StoreError::Transient`]).
+    pub fn transient(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Transient(Box::new(error))
+    }
+
+    /// Whether trying the same operation again may succeed: a conflict (after loading the stream again) or a busy
+    /// backend.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Conflict(_) | StoreError::Transient(_))
     }
 }

@@ -80,6 +80,7 @@ mod event_ref;
 mod finite;
 mod follower;
 mod projection;
+mod retry;
 mod service;
 pub mod store;
 mod subscription;
@@ -98,7 +99,8 @@ pub use projection::{
     ApplyError, AsyncProjection, AsyncProjectionRunner, EventContext, EventPlace, Progress, Projection,
     ProjectionError, ProjectionRunner, PROJECTION_BATCH,
 };
-pub use service::{load, load_as_of, CommandError, CommandService, Handled, Loaded, DEFAULT_ATTEMPTS};
+pub use retry::RetryPolicy;
+pub use service::{load, load_as_of, CommandError, CommandService, Handled, Loaded};
 pub use store::{
     AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery,
 };

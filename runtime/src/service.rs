@@ -1,8 +1,17 @@
-//! The command handling service: load an aggregate, decide, append with the loaded version, retry on conflict.
+//! The command handling service: load an aggregate, decide, append with the loaded version, retry on contention.
 
 use std::marker::PhantomData;
+use std::time::{Duration, Instant};
 
-use crate::{Aggregate, AsOf, ConflictError, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
+use tracing::Instrument;
+
+use crate::{Aggregate, AsOf, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, RetryPolicy, StoreError};
+
+mod idempotent;
+mod trace;
+
+use idempotent::load_for_command;
+use trace::{micros, CommandName};
 
 /// An aggregate instance as loaded from its stream.
 pub struct Loaded<A: Aggregate> {
@@ -28,14 +37,17 @@ pub enum CommandError<E: std::error::Error + 'static> {
     /// The aggregate rejected the command; nothing was written.
     #[error("command rejected: {0}")]
     Rejected(#[source] E),
-    /// Concurrent writers kept winning the stream until the retries ran out; nothing was written.
-    #[error("{source} (gave up after {attempts} attempts)")]
-    Conflict {
-        /// The last conflict.
+    /// Concurrent writers kept winning the stream, or the store stayed busy, until the [`RetryPolicy`] ran out of
+    /// attempts or time; nothing was written.
+    #[error("gave up after {attempts} attempts in {} ms: {source}", elapsed.as_millis())]
+    GaveUp {
+        /// The last failure: a [`StoreError::Conflict`] or a [`StoreError::Transient`].
         #[source]
-        source: ConflictError,
+        source: StoreError,
         /// How many times the command was decided.
         attempts: u32,
+        /// How long the attempts took, from the first load to the last failure.
+        elapsed: Duration,
     },
     /// The store failed, or a stored event could not be read.
     #[error(transparent)]
@@ -51,7 +63,16 @@ impl<E: std::error::Error + 'static> From<StoreError> for CommandError<E> {
 /// Handles commands of the aggregate `A` against the store `S`, decided by `D`.
 ///
 /// Each command loads the aggregate by folding its stream, decides, and appends the decided events expecting the
-/// loaded version. When another writer appended in between, the whole cycle runs again, up to the retry limit.
+/// loaded version. When another writer appended in between, or the store was busy, the whole cycle runs again after
+/// a jittered, growing pause, as the service's [`RetryPolicy`] says; when the policy runs out of attempts or time the
+/// command fails with [`CommandError::GaveUp`]. The pauses sleep on tokio's timer, so the runtime needs its time
+/// driver (`#[tokio::main]` and `#[tokio::test]` enable it; a hand-built runtime calls `enable_time`).
+///
+/// A command handled with an id ([`CommandService::handle_idempotent`]) is recorded once per stream: handling the
+/// same id again on the same aggregate instance answers with the first outcome.
+///
+/// Every command runs in a `tracing` span named `command` (the aggregate, the command's name, the stream), with
+/// events for each retry, the outcome, the attempts, the events recorded and the time taken.
 ///
 /// The decider `D` is what every decision is handed to (see [`Decide`]): by default the aggregate's marker type, for
 /// pure decisions ([`CommandService::new`]); or a value of the application's own type holding what decisions consult,
@@ -59,7 +80,7 @@ impl<E: std::error::Error + 'static> From<StoreError> for CommandError<E> {
 pub struct CommandService<A, S, D = A> {
     store: S,
     decider: D,
-    max_attempts: u32,
+    retry: RetryPolicy,
     aggregate: PhantomData<fn() -> A>,
 }
 
@@ -99,7 +120,7 @@ impl<A, S: std::fmt::Debug, D> std::fmt::Debug for CommandService<A, S, D> {
             .field("aggregate", &std::any::type_name::<A>())
             .field("decider", &std::any::type_name::<D>())
             .field("store", &self.store)
-            .field("max_attempts", &self.max_attempts)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -109,32 +130,29 @@ impl<A, S: Clone, D: Clone> Clone for CommandService<A, S, D> {
         CommandService {
             store: self.store.clone(),
             decider: self.decider.clone(),
-            max_attempts: self.max_attempts,
+            retry: self.retry,
             aggregate: PhantomData,
         }
     }
 }
 
-/// How many times a command is decided by default before a conflict is given up on.
-pub const DEFAULT_ATTEMPTS: u32 = 3;
-
 impl<A: Decide + Default, S: EventStore> CommandService<A, S> {
     /// A service over `store` whose decisions are pure (decided by the aggregate's marker type), and that retries
-    /// conflicts [`DEFAULT_ATTEMPTS`] times in all.
+    /// by the default [`RetryPolicy`].
     pub fn new(store: S) -> Self {
         CommandService::with_decider(store, A::default())
     }
 }
 
 impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
-    /// A service over `store` whose decisions are made by `decider`, and that retries conflicts [`DEFAULT_ATTEMPTS`]
-    /// times in all.
+    /// A service over `store` whose decisions are made by `decider`, and that retries by the default
+    /// [`RetryPolicy`].
     ///
     /// `decider` holds what decisions consult besides the state and the command, such as a clock: a type of the
     /// application's own that implements the aggregate's generated decide trait (`OrderDecide`) finds it at `self` in
     /// every decide method.
     pub fn with_decider(store: S, decider: D) -> Self {
-        CommandService { store, decider, max_attempts: DEFAULT_ATTEMPTS, aggregate: PhantomData }
+        CommandService { store, decider, retry: RetryPolicy::new(), aggregate: PhantomData }
     }
 
     /// The decider commands are handed to.
@@ -142,10 +160,22 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         &self.decider
     }
 
-    /// Sets how many times in all a command is decided before a conflict is given up on (at least once).
-    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
-        self.max_attempts = max_attempts.max(1);
+    /// Sets when commands are tried again after a conflict or a busy store, and when they are given up on.
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
         self
+    }
+
+    /// Sets how many times in all a command is decided before it is given up on (at least once), keeping the rest of
+    /// the retry policy.
+    pub fn with_max_attempts(self, max_attempts: u32) -> Self {
+        let retry = self.retry.with_max_attempts(max_attempts);
+        self.with_retry_policy(retry)
+    }
+
+    /// When commands are tried again, and when they are given up on.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// The store the service works on.
@@ -173,7 +203,27 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         self.handle_with(id, command, Metadata::default()).await
     }
 
+    /// Handles `command` for the instance `id` once per `command_id`, with empty metadata but for the command id.
+    ///
+    /// The first time, this is [`CommandService::handle`], and every recorded event carries `command_id` in its
+    /// metadata ([`Metadata::command_id`]). When the stream already holds events recorded under `command_id` (the
+    /// caller retried after a timeout, a message was delivered twice), nothing is decided or written: the answer is
+    /// the first outcome, the events recorded then and the state right after them. The scope is the aggregate
+    /// instance's stream: the same id on another instance is another command. A command that recorded no events, or
+    /// was rejected, left nothing to find, so handling its id again decides it again.
+    pub async fn handle_idempotent(
+        &self,
+        id: &A::Id,
+        command_id: uuid::Uuid,
+        command: A::Command,
+    ) -> Result<Handled<A>, CommandError<<A as Decide<D>>::Error>> {
+        self.handle_with(id, command, Metadata::default().with_command_id(command_id)).await
+    }
+
     /// Handles `command` for the instance `id`; every recorded event carries `metadata`.
+    ///
+    /// When `metadata` has a [`Metadata::command_id`], the command is idempotent, as with
+    /// [`CommandService::handle_idempotent`].
     pub async fn handle_with(
         &self,
         id: &A::Id,
@@ -181,33 +231,99 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         metadata: Metadata,
     ) -> Result<Handled<A>, CommandError<<A as Decide<D>>::Error>> {
         let stream_id = A::stream_id(id);
+        let span = tracing::info_span!(
+            "command",
+            aggregate = A::NAME,
+            command = %CommandName(&command),
+            stream = %stream_id,
+            command_id = tracing::field::Empty,
+        );
+        if let Some(command_id) = metadata.command_id {
+            span.record("command_id", tracing::field::display(command_id));
+        }
+        self.handle_in_span(&stream_id, command, metadata).instrument(span).await
+    }
+
+    async fn handle_in_span(
+        &self,
+        stream_id: &str,
+        command: A::Command,
+        metadata: Metadata,
+    ) -> Result<Handled<A>, CommandError<<A as Decide<D>>::Error>> {
+        let started = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let Loaded { mut state, version } = load::<A, S>(&self.store, &stream_id).await?;
-            let events = A::decide(&self.decider, &state, command.clone()).map_err(CommandError::Rejected)?;
-            if events.is_empty() {
-                return Ok(Handled { events, state, stream_version: version });
-            }
-            let new_events = events
-                .iter()
-                .map(|event| Ok(NewEvent::encode(event, metadata.clone())?.with_aggregate_type(A::NAME)))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
-            match self.store.append(&stream_id, expected, new_events).await {
-                Ok(outcome) => {
-                    for event in &events {
-                        A::evolve(&mut state, event);
+            let error = match self.attempt(stream_id, &command, &metadata).await {
+                Ok(handled) => {
+                    tracing::debug!(
+                        attempts,
+                        events = handled.events.len(),
+                        stream_version = handled.stream_version,
+                        elapsed_us = micros(started.elapsed()),
+                        "command handled",
+                    );
+                    return Ok(handled);
+                }
+                Err(CommandError::Rejected(error)) => {
+                    tracing::debug!(attempts, elapsed_us = micros(started.elapsed()), %error, "command rejected");
+                    return Err(CommandError::Rejected(error));
+                }
+                Err(CommandError::Store(error)) if error.is_retryable() => error,
+                Err(error) => {
+                    tracing::warn!(attempts, elapsed_us = micros(started.elapsed()), %error, "command failed");
+                    return Err(error);
+                }
+            };
+            let elapsed = started.elapsed();
+            match self.retry.backoff(attempts, elapsed, fastrand::f64()) {
+                Some(pause) => {
+                    tracing::debug!(attempt = attempts, %error, pause_us = micros(pause), "command retried");
+                    if pause.is_zero() {
+                        tokio::task::yield_now().await;
+                    } else {
+                        tokio::time::sleep(pause).await;
                     }
-                    return Ok(Handled { events, state, stream_version: outcome.stream_version });
                 }
-                Err(StoreError::Conflict(source)) if attempts >= self.max_attempts => {
-                    return Err(CommandError::Conflict { source, attempts });
+                None => {
+                    tracing::warn!(attempts, elapsed_us = micros(elapsed), %error, "command given up");
+                    return Err(CommandError::GaveUp { source: error, attempts, elapsed });
                 }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(error) => return Err(error.into()),
             }
         }
+    }
+
+    /// Loads, decides and appends once; a conflict or a busy store is returned for the caller to retry.
+    async fn attempt(
+        &self,
+        stream_id: &str,
+        command: &A::Command,
+        metadata: &Metadata,
+    ) -> Result<Handled<A>, CommandError<<A as Decide<D>>::Error>> {
+        let Loaded { mut state, version } = match metadata.command_id {
+            None => load::<A, S>(&self.store, stream_id).await?,
+            Some(command_id) => match load_for_command::<A, S>(&self.store, stream_id, command_id).await? {
+                Ok(loaded) => loaded,
+                Err(first) => {
+                    tracing::debug!(stream_version = first.stream_version, "command already handled");
+                    return Ok(first);
+                }
+            },
+        };
+        let events = A::decide(&self.decider, &state, command.clone()).map_err(CommandError::Rejected)?;
+        if events.is_empty() {
+            return Ok(Handled { events, state, stream_version: version });
+        }
+        let new_events = events
+            .iter()
+            .map(|event| Ok(NewEvent::encode(event, metadata.clone())?.with_aggregate_type(A::NAME)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
+        let outcome = self.store.append(stream_id, expected, new_events).await?;
+        for event in &events {
+            A::evolve(&mut state, event);
+        }
+        Ok(Handled { events, state, stream_version: outcome.stream_version })
     }
 }
 

@@ -4,17 +4,18 @@
 mod common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use common::*;
 use factum::store::memory::MemoryStore;
 use factum::store::LogQuery;
 use factum::{
     AppendOutcome, CommandError, CommandService, ConflictError, DecodeError, DecodeErrorKind, EventStore,
-    ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError, StreamAppend, DEFAULT_ATTEMPTS,
+    ExpectedVersion, Metadata, NewEvent, RecordedEvent, RetryPolicy, StoreError, StreamAppend,
 };
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime").block_on(future)
+    tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime").block_on(future)
 }
 
 fn new_event(event: &AccountEvent) -> NewEvent {
@@ -33,7 +34,16 @@ enum Meddling {
     DepositBeforeFirstAppend,
     /// Every append conflicts.
     AlwaysConflict,
+    /// The first append finds the store busy.
+    BusyOnce,
+    /// Every append finds the store busy.
+    AlwaysBusy,
 }
+
+/// The error a busy backend answers with.
+#[derive(Debug, thiserror::Error)]
+#[error("database is locked")]
+struct Locked;
 
 impl MeddlingStore {
     fn new(inner: MemoryStore, meddling: Meddling) -> Self {
@@ -58,6 +68,9 @@ impl EventStore for MeddlingStore {
                 let actual = self.inner.stream_version(stream_id).await? + 1;
                 return Err(ConflictError { stream_id: stream_id.into(), expected, actual }.into());
             }
+            Meddling::BusyOnce if appends == 1 => return Err(StoreError::transient(Locked)),
+            Meddling::BusyOnce => {}
+            Meddling::AlwaysBusy => return Err(StoreError::transient(Locked)),
         }
         self.inner.append(stream_id, expected, events).await
     }
@@ -148,28 +161,75 @@ fn a_conflict_is_retried_against_the_new_state() {
 }
 
 #[test]
-fn conflicts_are_given_up_after_the_attempts_run_out() {
-    // (configured attempts, expected attempts)
-    let cases = [(None, DEFAULT_ATTEMPTS), (Some(1), 1), (Some(5), 5), (Some(0), 1)];
-    for (configured, expected_attempts) in cases {
+fn a_busy_store_is_retried() {
+    block_on(async {
+        let store = MeddlingStore::new(funded_store().await, Meddling::BusyOnce);
+        let service = CommandService::<Account, _>::new(store);
+        let handled = service.handle(&7, AccountCommand::Deposit { amount: 10 }).await.unwrap();
+        assert_eq!((handled.state.balance, handled.stream_version), (110, 3));
+        assert_eq!(service.store().appends.load(Ordering::SeqCst), 2);
+    });
+}
+
+/// Retries at once: these tests count attempts, not pauses.
+const NO_PAUSE: RetryPolicy = RetryPolicy::new().with_max_elapsed(std::time::Duration::from_secs(60));
+
+#[test]
+fn contention_is_given_up_on_when_the_attempts_run_out() {
+    let immediate = |policy: RetryPolicy| policy.with_backoff(Duration::ZERO, Duration::ZERO);
+    // (meddling, policy, expected attempts)
+    let cases = [
+        (Meddling::AlwaysConflict, RetryPolicy::never(), 1),
+        (Meddling::AlwaysConflict, immediate(NO_PAUSE.with_max_attempts(5)), 5),
+        (Meddling::AlwaysConflict, immediate(NO_PAUSE.with_max_attempts(0)), 1),
+        (Meddling::AlwaysConflict, immediate(NO_PAUSE), RetryPolicy::DEFAULT_MAX_ATTEMPTS),
+        (Meddling::AlwaysBusy, immediate(NO_PAUSE.with_max_attempts(4)), 4),
+    ];
+    for (meddling, policy, expected_attempts) in cases {
         block_on(async {
-            let store = MeddlingStore::new(funded_store().await, Meddling::AlwaysConflict);
-            let mut service = CommandService::<Account, _>::new(store);
-            if let Some(attempts) = configured {
-                service = service.with_max_attempts(attempts);
-            }
+            let busy = matches!(meddling, Meddling::AlwaysBusy);
+            let store = MeddlingStore::new(funded_store().await, meddling);
+            let service = CommandService::<Account, _>::new(store).with_retry_policy(policy);
             match service.handle(&7, AccountCommand::Deposit { amount: 10 }).await {
-                Err(CommandError::Conflict { source, attempts }) => {
-                    assert_eq!(attempts, expected_attempts, "attempts with {configured:?} configured");
-                    assert_eq!(source.stream_id, "Account-7");
-                    assert_eq!(source.expected, ExpectedVersion::Exact(2));
+                Err(CommandError::GaveUp { source, attempts, elapsed }) => {
+                    assert_eq!(attempts, expected_attempts, "attempts with {policy:?}");
+                    assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+                    match source {
+                        StoreError::Conflict(conflict) if !busy => {
+                            assert_eq!(conflict.stream_id, "Account-7");
+                            assert_eq!(conflict.expected, ExpectedVersion::Exact(2));
+                        }
+                        StoreError::Transient(error) if busy => assert_eq!(error.to_string(), "database is locked"),
+                        other => panic!("unexpected last failure {other:?}"),
+                    }
                 }
-                other => panic!("expected a conflict, got {other:?}"),
+                other => panic!("expected to give up, got {other:?}"),
             }
             assert_eq!(service.store().appends.load(Ordering::SeqCst), expected_attempts);
             assert_eq!(service.store().inner.stream_version("Account-7").await.unwrap(), 2);
         });
     }
+}
+
+#[test]
+fn contention_is_given_up_on_when_the_time_runs_out() {
+    block_on(async {
+        let store = MeddlingStore::new(funded_store().await, Meddling::AlwaysConflict);
+        let policy = RetryPolicy::new()
+            .with_backoff(Duration::from_millis(1), Duration::from_millis(4))
+            .with_max_elapsed(Duration::from_millis(40));
+        let service = CommandService::<Account, _>::new(store).with_retry_policy(policy);
+        match service.handle(&7, AccountCommand::Deposit { amount: 10 }).await {
+            Err(CommandError::GaveUp { attempts, elapsed, .. }) => {
+                // Pauses are at most 4 ms, so 40 ms hold more than one attempt, and the service gives up only when
+                // the next try would start past 40 ms, so not before 36 ms.
+                assert!(attempts > 1 && attempts < RetryPolicy::DEFAULT_MAX_ATTEMPTS, "{attempts} attempts");
+                assert!(elapsed > Duration::from_millis(36), "{elapsed:?}");
+                assert_eq!(service.store().appends.load(Ordering::SeqCst), attempts);
+            }
+            other => panic!("expected to give up, got {other:?}"),
+        }
+    });
 }
 
 #[test]

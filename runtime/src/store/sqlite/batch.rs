@@ -13,11 +13,11 @@ pub(super) fn append_batch(
     appends: &[StreamAppend],
 ) -> Result<Vec<AppendOutcome>, StoreError> {
     let transaction =
-        connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::backend)?;
+        connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(super::sqlite_error)?;
     let outcomes = appends
         .iter()
         .map(|append| write_append(&transaction, &append.stream_id, append.expected, &append.events))
         .collect::<Result<Vec<_>, _>>()?;
-    transaction.commit().map_err(StoreError::backend)?;
+    transaction.commit().map_err(super::sqlite_error)?;
     Ok(outcomes)
 }

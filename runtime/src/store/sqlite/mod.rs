@@ -112,7 +112,7 @@ impl SqliteStore {
 
     /// Opens a fresh database that lives in memory, gone when the last clone of the store is dropped.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        let connection = Connection::open_in_memory().map_err(StoreError::backend)?;
+        let connection = Connection::open_in_memory().map_err(sqlite_error)?;
         Self::with_connection(connection, Path::new(":memory:"), false)
     }
 
@@ -203,10 +203,9 @@ fn append(
     expected: ExpectedVersion,
     events: &[NewEvent],
 ) -> Result<AppendOutcome, StoreError> {
-    let transaction =
-        connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::backend)?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
     let outcome = write_append(&transaction, stream_id, expected, events)?;
-    transaction.commit().map_err(StoreError::backend)?;
+    transaction.commit().map_err(sqlite_error)?;
     Ok(outcome)
 }
 
@@ -221,7 +220,7 @@ fn write_append(
     let actual: i64 = transaction
         .prepare_cached(STREAM_VERSION)
         .and_then(|mut statement| statement.query_row([stream_id], |row| row.get(0)).optional())
-        .map_err(StoreError::backend)?
+        .map_err(sqlite_error)?
         .unwrap_or(0);
     // Versions were written by this store from counts, so they are never negative.
     let actual = actual.max(0) as u64;
@@ -231,7 +230,7 @@ fn write_append(
     let (last_position, last_recorded_at): (i64, i64) = transaction
         .prepare_cached(HEAD)
         .and_then(|mut statement| statement.query_row([], |row| Ok((row.get(0)?, row.get(1)?))).optional())
-        .map_err(StoreError::backend)?
+        .map_err(sqlite_error)?
         .unwrap_or((0, i64::MIN));
     let last_position = last_position.max(0) as u64;
     if events.is_empty() {
@@ -240,7 +239,7 @@ fn write_append(
     // The wall clock can step backwards; stamped times must not, so that they follow positions.
     let stamped = chrono::Utc::now().timestamp_micros().max(last_recorded_at);
     {
-        let mut insert = transaction.prepare_cached(INSERT).map_err(StoreError::backend)?;
+        let mut insert = transaction.prepare_cached(INSERT).map_err(sqlite_error)?;
         for (offset, event) in (1u64..).zip(events) {
             let metadata = encode_metadata(&event.metadata).map_err(|source| StoreError::Encode {
                 event_name: event.event_name.clone(),
@@ -263,12 +262,23 @@ fn write_append(
                 .map_err(|error| match is_taken_event_id(&error) {
                     // Dropping the transaction rolls back what this append inserted before.
                     true => DuplicateEventId { stream_id: stream_id.to_owned(), event_id: event.event_id }.into(),
-                    false => StoreError::backend(error),
+                    false => sqlite_error(error),
                 })?;
         }
     }
     let appended = events.len() as u64;
     Ok(AppendOutcome { stream_version: actual + appended, position: last_position + appended })
+}
+
+/// Types an SQLite error: "database is busy" and "database is locked" (another connection held the lock past the
+/// busy timeout, or a lock conflict SQLite does not wait for) are [`StoreError::Transient`], since the same operation
+/// may succeed when tried again, and a transaction that fails with them is rolled back; anything else is
+/// [`StoreError::Backend`].
+fn sqlite_error(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreError::transient(error),
+        _ => StoreError::backend(error),
+    }
 }
 
 /// Whether an insert failed because its event id is already stored (the unique index `events_id`).
@@ -339,7 +349,7 @@ fn diagnose_row(row: &Row<'_>, stream_id: &str, columns: [usize; 4]) -> StoreErr
     };
     let problem = match (row.get_ref(event_name_column), row.get_ref(event_version_column), row.get_ref(payload_column))
     {
-        (Err(error), ..) | (_, Err(error), _) | (.., Err(error)) => return StoreError::backend(error),
+        (Err(error), ..) | (_, Err(error), _) | (.., Err(error)) => return sqlite_error(error),
         (Ok(ValueRef::Text(name)), ..) if std::str::from_utf8(name).is_err() => "event name: not UTF-8".to_owned(),
         (Ok(name), ..) if !matches!(name, ValueRef::Text(_)) => {
             format!("event name: a {} instead of text", name.data_type())
@@ -370,7 +380,7 @@ fn position(stream_id: &str, stream_version: u64, value: ValueRef<'_>) -> Result
 /// Lends a whole row of [`SELECTED`] columns; the stream id is `stream_id`, or read from the row (after the others)
 /// when `None`.
 fn lend_row<'row>(row: &'row Row<'_>, stream_id: Option<&'row str>) -> Result<LogEventRef<'row>, StoreError> {
-    let column = |index: usize| row.get_ref(index).map_err(StoreError::backend);
+    let column = |index: usize| row.get_ref(index).map_err(sqlite_error);
     let stream_id = match stream_id {
         Some(stream_id) => stream_id,
         None => {
@@ -422,11 +432,10 @@ fn corrupt(stream_id: &str, stream_version: u64, message: impl std::fmt::Display
 fn read_stream(connection: &Connection, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
     let sql =
         format!("SELECT {SELECTED} FROM events WHERE stream_id = ?1 AND stream_version >= ?2 ORDER BY stream_version");
-    let mut statement = connection.prepare_cached(&sql).map_err(StoreError::backend)?;
-    let mut rows =
-        statement.query(rusqlite::params![stream_id, sql_integer(from_version)]).map_err(StoreError::backend)?;
+    let mut statement = connection.prepare_cached(&sql).map_err(sqlite_error)?;
+    let mut rows = statement.query(rusqlite::params![stream_id, sql_integer(from_version)]).map_err(sqlite_error)?;
     let mut events = Vec::new();
-    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+    while let Some(row) = rows.next().map_err(sqlite_error)? {
         events.push(lend_row(row, Some(stream_id))?.to_recorded()?);
     }
     Ok(events)
@@ -455,17 +464,17 @@ fn fold_stream_rows<T>(
 ) -> Result<T, StoreError> {
     // The lookup runs while the fold's statement is still stepping, so it reads the same snapshot of the database.
     let look_up_position = |stream_version: u64| {
-        let mut statement = connection.prepare_cached(POSITION).map_err(StoreError::backend)?;
+        let mut statement = connection.prepare_cached(POSITION).map_err(sqlite_error)?;
         let stored = statement.query_row(rusqlite::params![stream_id, sql_integer(stream_version)], |row| {
             Ok(position(stream_id, stream_version, row.get_ref(0)?))
         });
-        stored.map_err(StoreError::backend)?
+        stored.map_err(sqlite_error)?
     };
-    let mut statement = connection.prepare_cached(sql).map_err(StoreError::backend)?;
-    let mut rows = statement.query(parameters).map_err(StoreError::backend)?;
+    let mut statement = connection.prepare_cached(sql).map_err(sqlite_error)?;
+    let mut rows = statement.query(parameters).map_err(sqlite_error)?;
     let columns =
         [FoldColumns::STREAM_VERSION, FoldColumns::EVENT_NAME, FoldColumns::EVENT_VERSION, FoldColumns::PAYLOAD];
-    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+    while let Some(row) = rows.next().map_err(sqlite_error)? {
         let Lent { stream_version, event_name, event_version, payload } = lend(row, stream_id, columns)?;
         let look_up = || look_up_position(stream_version);
         let event = RecordedEventRef::with_position_lookup(
@@ -518,10 +527,10 @@ fn scan_log<E: From<StoreError>>(
     mut visit: impl FnMut(LogEventRef<'_>) -> Result<(), E>,
 ) -> Result<(usize, Option<u64>), E> {
     let (sql, parameters) = log_statement(query);
-    let mut statement = connection.prepare_cached(&sql).map_err(StoreError::backend)?;
-    let mut rows = statement.query(rusqlite::params_from_iter(parameters)).map_err(StoreError::backend)?;
+    let mut statement = connection.prepare_cached(&sql).map_err(sqlite_error)?;
+    let mut rows = statement.query(rusqlite::params_from_iter(parameters)).map_err(sqlite_error)?;
     let (mut visited, mut last) = (0, None);
-    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+    while let Some(row) = rows.next().map_err(sqlite_error)? {
         let event = lend_row(row, None)?;
         last = Some(event.position);
         visited += 1;
@@ -546,7 +555,7 @@ fn fold_all<T, E: From<StoreError>>(
     mut visit: impl FnMut(&mut T, LogEventRef<'_>) -> Result<(), E>,
 ) -> Result<LogFold<T>, E> {
     // One read transaction, so that the end of the log read below is the end of the snapshot the scan saw.
-    let transaction = connection.transaction().map_err(StoreError::backend)?;
+    let transaction = connection.transaction().map_err(sqlite_error)?;
     let (visited, last) = scan_log(&transaction, query, |event| visit(&mut accumulator, event))?;
     let next_position = match last {
         Some(last) if visited == query.limit => last + 1,
@@ -555,11 +564,11 @@ fn fold_all<T, E: From<StoreError>>(
         // log. Appends write in commit order, one at a time, with positions after the last: nothing can still commit
         // behind the end of this snapshot.
         _ => {
-            let head = head(&transaction).map_err(StoreError::backend)?;
+            let head = head(&transaction).map_err(sqlite_error)?;
             query.to_position.min(head).max(query.from_position.max(1) - 1) + 1
         }
     };
-    transaction.commit().map_err(StoreError::backend)?;
+    transaction.commit().map_err(sqlite_error)?;
     Ok(LogFold { accumulator, next_position })
 }
 
@@ -600,7 +609,7 @@ impl EventStore for SqliteStore {
             let version: Option<i64> = connection
                 .prepare_cached(STREAM_VERSION)
                 .and_then(|mut statement| statement.query_row([&stream_id], |row| row.get(0)).optional())
-                .map_err(StoreError::backend)?;
+                .map_err(sqlite_error)?;
             Ok(version.unwrap_or(0).max(0) as u64)
         })
         .await
@@ -610,7 +619,7 @@ impl EventStore for SqliteStore {
         if !self.shared {
             return Ok(self.head.wait(from_position).await);
         }
-        let poll = || self.run(|connection| head(connection).map_err(StoreError::backend));
+        let poll = || self.run(|connection| head(connection).map_err(sqlite_error));
         self.head.wait_or_poll(from_position, poll).await
     }
 
@@ -643,5 +652,29 @@ impl EventStore for SqliteStore {
         F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
     {
         self.run_here(|connection| fold_all(connection, query, init, visit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks how an SQLite failure with `code` is typed: transient (`true`) or a backend failure.
+    fn check(code: std::ffi::c_int, transient: bool) {
+        let error = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        let typed = sqlite_error(error);
+        assert_eq!(matches!(typed, StoreError::Transient(_)), transient, "{code}: {typed:?}");
+        assert_eq!(matches!(typed, StoreError::Backend(_)), !transient, "{code}: {typed:?}");
+        assert_eq!(typed.is_retryable(), transient);
+    }
+
+    #[test]
+    fn busy_and_locked_are_transient() {
+        check(rusqlite::ffi::SQLITE_BUSY, true);
+        check(rusqlite::ffi::SQLITE_LOCKED, true);
+        check(rusqlite::ffi::SQLITE_BUSY_SNAPSHOT, true);
+        check(rusqlite::ffi::SQLITE_IOERR, false);
+        check(rusqlite::ffi::SQLITE_CORRUPT, false);
+        check(rusqlite::ffi::SQLITE_FULL, false);
     }
 }

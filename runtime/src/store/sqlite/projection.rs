@@ -20,7 +20,7 @@ fn read_checkpoint(connection: &Connection, projection: &str) -> Result<u64, Sto
     let stored: Option<i64> = connection
         .prepare_cached(CHECKPOINT_READ)
         .and_then(|mut statement| statement.query_row([projection], |row| row.get(0)).optional())
-        .map_err(StoreError::backend)?;
+        .map_err(super::sqlite_error)?;
     Ok(stored.map_or(1, |next| next.max(1) as u64))
 }
 
@@ -29,12 +29,12 @@ fn write_checkpoint(connection: &Connection, projection: &str, next_position: u6
     connection
         .prepare_cached(CHECKPOINT_WRITE)
         .and_then(|mut statement| statement.execute(rusqlite::params![projection, sql_integer(next_position), now]))
-        .map_err(StoreError::backend)?;
+        .map_err(super::sqlite_error)?;
     Ok(())
 }
 
 fn delete_checkpoint(connection: &Connection, projection: &str) -> Result<(), StoreError> {
-    connection.execute(CHECKPOINT_DELETE, [projection]).map_err(StoreError::backend)?;
+    connection.execute(CHECKPOINT_DELETE, [projection]).map_err(super::sqlite_error)?;
     Ok(())
 }
 
@@ -60,9 +60,9 @@ impl SqliteStore {
     /// file: how an application reads the tables of a transactional projection.
     pub async fn read_tables<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
         self.run_here(|connection| {
-            let transaction = connection.transaction().map_err(StoreError::backend)?;
-            let result = read(&transaction).map_err(StoreError::backend)?;
-            transaction.commit().map_err(StoreError::backend)?;
+            let transaction = connection.transaction().map_err(super::sqlite_error)?;
+            let result = read(&transaction).map_err(super::sqlite_error)?;
+            transaction.commit().map_err(super::sqlite_error)?;
             Ok(result)
         })
     }
@@ -176,7 +176,7 @@ fn set_up<P: Projection<Connection>>(
     connection: &mut Connection,
     projection: &mut P,
 ) -> Result<(), ProjectionError<P::Error>> {
-    let store_failed = |source| ProjectionError::store(P::NAME, StoreError::backend(source));
+    let store_failed = |source| ProjectionError::store(P::NAME, super::sqlite_error(source));
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_failed)?;
     projection.setup(&transaction).map_err(|source| ProjectionError::ReadModel {
         projection: P::NAME,
@@ -192,7 +192,7 @@ fn reset<P: Projection<Connection>>(
     connection: &mut Connection,
     projection: &mut P,
 ) -> Result<u64, ProjectionError<P::Error>> {
-    let store_failed = |source| ProjectionError::store(P::NAME, StoreError::backend(source));
+    let store_failed = |source| ProjectionError::store(P::NAME, super::sqlite_error(source));
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_failed)?;
     projection.reset(&transaction).map_err(|source| ProjectionError::ReadModel {
         projection: P::NAME,
@@ -231,7 +231,7 @@ fn apply_batch<P: Projection<Connection>>(
     // of the same projection in another process waits for it rather than apply the same batch.
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|source| store_failed(StoreError::backend(source)))?;
+        .map_err(|source| store_failed(super::sqlite_error(source)))?;
     let from = read_checkpoint(&transaction, P::NAME).map_err(store_failed)?;
     let query = LogQuery::from_position(from).limit(batch).events(P::Event::NAMES.iter().copied());
     let (applied, last) = scan_log(&transaction, &query, |event| {
@@ -246,13 +246,13 @@ fn apply_batch<P: Projection<Connection>>(
             let head: Option<i64> = transaction
                 .prepare_cached(HEAD)
                 .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
-                .map_err(|source| store_failed(StoreError::backend(source)))?;
+                .map_err(|source| store_failed(super::sqlite_error(source)))?;
             (head.unwrap_or(0).max(0) as u64 + 1).max(from)
         }
     };
     if next != from {
         write_checkpoint(&transaction, P::NAME, next).map_err(store_failed)?;
     }
-    transaction.commit().map_err(|source| store_failed(StoreError::backend(source)))?;
+    transaction.commit().map_err(|source| store_failed(super::sqlite_error(source)))?;
     Ok((applied, next))
 }

@@ -1,0 +1,73 @@
+//! The stress invariants on a real SQLite file: many concurrent reservations, from tasks of one process and from
+//! several processes, never give up and never reserve a seat too many or too few.
+
+use conference_example::schema::Conference;
+use conference_example::stress::{self, Stress, StressReport};
+use factum::store::sqlite::SqliteStore;
+use factum::types::Uuid;
+use factum::{CommandService, RetryPolicy};
+
+/// Checks a run of `requests` requests of `seats` seats against `capacity`, from `tasks` tasks.
+fn check(report: &StressReport, capacity: u32, requests: u32, seats: u32) {
+    let requested = u64::from(requests) * u64::from(seats);
+    // The largest number of seats that requests of `seats` seats can fill.
+    let fillable = u64::from(capacity) / u64::from(seats) * u64::from(seats);
+    let expected_reserved = requested.min(fillable);
+    assert_eq!(report.gave_up, 0, "{report:?}");
+    assert_eq!(u64::from(report.reserved_seats), expected_reserved, "{report:?}");
+    assert_eq!(report.accepted * u64::from(seats), expected_reserved, "{report:?}");
+    assert_eq!(report.accepted + report.rejected, u64::from(requests), "{report:?}");
+    assert_eq!((report.events, report.stream_version), (u64::from(requests) + 1, u64::from(requests) + 1));
+    assert_eq!((report.capacity, report.requested_seats), (capacity, requested));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_tasks_fill_the_conference_exactly() {
+    // (tasks, capacity, requests, seats)
+    let cases = [(16, 100, 150, 1), (16, 300, 150, 1), (8, 100, 60, 3), (32, 0, 40, 1)];
+    for (tasks, capacity, requests, seats) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("conference.sqlite")).unwrap();
+        let stress = Stress { conference: Uuid::new_v4(), tasks, capacity, requests, seats };
+        let report = stress::run(store, &stress, RetryPolicy::default()).await.unwrap();
+        check(&report, capacity, requests, seats);
+    }
+}
+
+#[test]
+fn several_processes_fill_one_conference_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conference.sqlite");
+    let conference = Uuid::new_v4();
+    let (processes, requests, capacity): (u32, u32, u32) = (3, 60, 100);
+    let children: Vec<_> = (0..processes)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_conference-example"))
+                .args(["--store", &format!("sqlite:{}", path.display()), "stress", "--tasks", "8"])
+                .args(["--capacity", &capacity.to_string(), "--requests", &requests.to_string()])
+                .args(["--conference", &conference.to_string()])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("the example binary starts")
+        })
+        .collect();
+    let mut accepted = 0;
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let report: StressReport = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report.gave_up, 0, "{report:?}");
+        assert_eq!(report.accepted + report.rejected, u64::from(requests));
+        accepted += report.accepted;
+    }
+    let total = u64::from(processes * requests);
+    assert_eq!(accepted, u64::from(capacity));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let loaded = runtime.block_on(async {
+        let service = CommandService::<Conference, _>::new(SqliteStore::open(&path).unwrap());
+        service.load(&conference).await.unwrap()
+    });
+    assert_eq!(loaded.state.reserved, capacity);
+    assert_eq!(loaded.state.reservations.len() as u64, accepted);
+    assert_eq!(loaded.version, total + 1, "the creation (once) and one event per request");
+}
