@@ -25,15 +25,19 @@ use crate::{
 pub(super) fn lower(pairs: Pairs<'_, Rule>, offset: usize, diagnostics: &mut Vec<Diagnostic>) -> Schema {
     let mut lowerer = Lowerer { offset, diagnostics };
     let mut schema = Schema::default();
+    // Each declaration's docs come just before it, as a pair of their own.
+    let mut pending_docs = Docs::new();
     for declaration in pairs {
+        let docs_above = std::mem::take(&mut pending_docs);
         match declaration.as_rule() {
-            Rule::type_def => schema.types.push(lowerer.type_def(declaration)),
-            Rule::enum_def => schema.enums.push(lowerer.enum_def(declaration)),
-            Rule::event_def => schema.events.push(lowerer.event_def(declaration)),
-            Rule::aggregate_def => schema.aggregates.push(lowerer.aggregate_def(declaration)),
-            Rule::projection_def => schema.projections.push(lowerer.projection_def(declaration)),
-            Rule::upcast_def => schema.upcasts.push(lowerer.upcast_def(declaration)),
-            Rule::alias_def => schema.aliases.push(lowerer.alias_def(declaration)),
+            Rule::docs => pending_docs = docs(declaration),
+            Rule::type_def => schema.types.push(lowerer.type_def(docs_above, declaration)),
+            Rule::enum_def => schema.enums.push(lowerer.enum_def(docs_above, declaration)),
+            Rule::event_def => schema.events.push(lowerer.event_def(docs_above, declaration)),
+            Rule::aggregate_def => schema.aggregates.push(lowerer.aggregate_def(docs_above, declaration)),
+            Rule::projection_def => schema.projections.push(lowerer.projection_def(docs_above, declaration)),
+            Rule::upcast_def => schema.upcasts.push(lowerer.upcast_def(docs_above, declaration)),
+            Rule::alias_def => schema.aliases.push(lowerer.alias_def(docs_above, declaration)),
             _ => {}
         }
     }
@@ -47,11 +51,10 @@ struct Lowerer<'d> {
 }
 
 impl Lowerer<'_> {
-    fn type_def(&mut self, pair: Pair<'_, Rule>) -> TypeDef {
-        let mut def = TypeDef { docs: Docs::new(), name: self.placeholder(&pair), fields: Vec::new() };
+    fn type_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> TypeDef {
+        let mut def = TypeDef { docs, name: self.placeholder(&pair), fields: Vec::new() };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::type_name => def.name = self.ident(&part),
                 Rule::field => def.fields.push(self.field(part)),
                 _ => {}
@@ -60,11 +63,10 @@ impl Lowerer<'_> {
         def
     }
 
-    fn enum_def(&mut self, pair: Pair<'_, Rule>) -> EnumDef {
-        let mut def = EnumDef { docs: Docs::new(), name: self.placeholder(&pair), variants: Vec::new() };
+    fn enum_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> EnumDef {
+        let mut def = EnumDef { docs, name: self.placeholder(&pair), variants: Vec::new() };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::enum_name => def.name = self.ident(&part),
                 Rule::variant => def.variants.push(self.variant(part)),
                 _ => {}
@@ -86,9 +88,9 @@ impl Lowerer<'_> {
     }
 
     /// An event version; one whose version tag is unusable is reported and kept as version 0.
-    fn event_def(&mut self, pair: Pair<'_, Rule>) -> EventDef {
+    fn event_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> EventDef {
         let mut def = EventDef {
-            docs: Docs::new(),
+            docs,
             name: self.placeholder(&pair),
             version: 1,
             version_span: Span::default(),
@@ -96,7 +98,6 @@ impl Lowerer<'_> {
         };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::event_name => def.name = self.ident(&part),
                 Rule::version => {
                     def.version_span = self.span(&part);
@@ -137,15 +138,13 @@ impl Lowerer<'_> {
 
     /// An aggregate; one without an `id` is reported and kept with a placeholder id (a `Uuid` at its name), which no
     /// check finds fault with.
-    fn aggregate_def(&mut self, pair: Pair<'_, Rule>) -> AggregateDef {
-        let mut docs_found = Docs::new();
+    fn aggregate_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> AggregateDef {
         let mut name = self.placeholder(&pair);
         let mut id: Option<(TypeRef, Span)> = None;
         let mut state: Option<(Vec<Field>, Span)> = None;
         let mut commands = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => docs_found = docs(part),
                 Rule::aggregate_name => name = self.ident(&part),
                 Rule::id_member => {
                     let (keyword, ty) = self.id_member(part);
@@ -197,7 +196,7 @@ impl Lowerer<'_> {
             }
         };
         let state = state.map(|(fields, _)| fields).unwrap_or_default();
-        AggregateDef { docs: docs_found, name, id, state, commands }
+        AggregateDef { docs, name, id, state, commands }
     }
 
     /// The `id` keyword's span and the id's type.
@@ -288,11 +287,10 @@ impl Lowerer<'_> {
         }
     }
 
-    fn projection_def(&mut self, pair: Pair<'_, Rule>) -> ProjectionDef {
-        let mut def = ProjectionDef { docs: Docs::new(), name: self.placeholder(&pair), events: Vec::new() };
+    fn projection_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> ProjectionDef {
+        let mut def = ProjectionDef { docs, name: self.placeholder(&pair), events: Vec::new() };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::projection_name => def.name = self.ident(&part),
                 Rule::event_ref => def.events.push(self.ident(&part)),
                 _ => {}
@@ -302,10 +300,10 @@ impl Lowerer<'_> {
     }
 
     /// An upcasting step; an unusable version tag is reported and kept as version 0.
-    fn upcast_def(&mut self, pair: Pair<'_, Rule>) -> UpcastDef {
+    fn upcast_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> UpcastDef {
         let whole = self.span(&pair);
         let mut def = UpcastDef {
-            docs: Docs::new(),
+            docs,
             event: self.placeholder(&pair),
             from: 1,
             from_span: Span::default(),
@@ -317,7 +315,6 @@ impl Lowerer<'_> {
         let mut steps = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 // The declaration's span leaves its docs out.
                 Rule::kw_upcast => def.span = Span::new(self.span(&part).start, whole.end),
                 Rule::event_ref => def.event = self.ident(&part),
@@ -388,11 +385,10 @@ impl Lowerer<'_> {
         Literal { kind, span }
     }
 
-    fn alias_def(&mut self, pair: Pair<'_, Rule>) -> AliasDef {
-        let mut def = AliasDef { docs: Docs::new(), old: self.placeholder(&pair), new: self.placeholder(&pair) };
+    fn alias_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> AliasDef {
+        let mut def = AliasDef { docs, old: self.placeholder(&pair), new: self.placeholder(&pair) };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::alias_name => def.old = self.ident(&part),
                 Rule::event_ref => def.new = self.ident(&part),
                 _ => {}
