@@ -143,10 +143,17 @@ impl Lowerer<'_> {
         let mut id: Option<(TypeRef, Span)> = None;
         let mut state: Option<(Vec<Field>, Span)> = None;
         let mut commands = Vec::new();
+        // Each member's docs come just before it, as a pair of their own.
+        let mut pending_docs = None;
         for part in pair.into_inner() {
+            let docs_above = pending_docs.take();
             match part.as_rule() {
+                Rule::docs => pending_docs = Some(part),
                 Rule::aggregate_name => name = self.ident(&part),
                 Rule::id_member => {
+                    if let Some(docs) = &docs_above {
+                        self.reject_docs(docs, "an `id`");
+                    }
                     let (keyword, ty) = self.id_member(part);
                     match &id {
                         Some((_, first)) => self.diagnostics.push(
@@ -162,6 +169,9 @@ impl Lowerer<'_> {
                     }
                 }
                 Rule::state_member => {
+                    if let Some(docs) = &docs_above {
+                        self.reject_docs(docs, "a `state` block");
+                    }
                     let (keyword, fields) = self.state_member(part);
                     match &state {
                         Some((_, first)) => self.diagnostics.push(
@@ -177,7 +187,9 @@ impl Lowerer<'_> {
                         None => state = Some((fields, keyword)),
                     }
                 }
-                Rule::command_def => commands.push(self.command_def(part)),
+                Rule::command_def => {
+                    commands.push(self.command_def(docs_above.map(self::docs).unwrap_or_default(), part))
+                }
                 _ => {}
             }
         }
@@ -205,7 +217,6 @@ impl Lowerer<'_> {
         let mut ty = TypeRef { kind: TypeKind::Builtin(Builtin::Uuid), span: keyword };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => self.reject_docs(&part, "an `id`"),
                 Rule::kw_id => keyword = self.span(&part),
                 Rule::type_ref => ty = self.type_ref(part),
                 _ => {}
@@ -220,7 +231,6 @@ impl Lowerer<'_> {
         let mut fields = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => self.reject_docs(&part, "a `state` block"),
                 Rule::kw_state => keyword = self.span(&part),
                 Rule::field => fields.push(self.field(part)),
                 _ => {}
@@ -244,16 +254,15 @@ impl Lowerer<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn command_def(&mut self, pair: Pair<'_, Rule>) -> CommandDef {
+    fn command_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> CommandDef {
         let mut def = CommandDef {
-            docs: Docs::new(),
+            docs,
             name: self.placeholder(&pair),
             fields: Vec::new(),
             emits: Emits { slots: Vec::new(), span: Span::default() },
         };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::command_name => def.name = self.ident(&part),
                 Rule::field => def.fields.push(self.field(part)),
                 Rule::emits => def.emits = self.emits(part),
@@ -477,8 +486,9 @@ impl Lowerer<'_> {
         loop {
             text = text.trim_end_matches([' ', '\t', '\r', '\n']);
             let last_line = text.rfind(['\n', '\r']).map_or(0, |newline| newline + 1);
-            // No token contains `/`, so a `//` on the last line starts a comment.
-            match text[last_line..].find("//") {
+            // No token contains `/`, so a `//` on the last line starts a comment. (A byte scan: setting up a
+            // substring search for every type costs more than the search.)
+            match text.as_bytes()[last_line..].windows(2).position(|pair| pair == b"//") {
                 Some(comment) => text = &text[..last_line + comment],
                 None => break,
             }
