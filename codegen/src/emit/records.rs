@@ -42,7 +42,7 @@ fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
     let private = context.private();
     let name = def.rust.ident();
     let docs = rust::docs(&def.docs, || format!("The `{}` enumeration.", def.name.name));
-    let serde_path = format!("{}::serde", quote!(#private).to_string().replace(' ', ""));
+    let serde_path = &context.serde_path;
     let variants = def.variants.iter().map(|variant| {
         let docs = rust::docs(&variant.docs, || format!("`{}::{}`.", def.name.name, variant.name.name));
         let name = variant.rust.ident();

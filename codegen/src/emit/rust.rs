@@ -79,7 +79,7 @@ pub(super) fn fields(context: &Context<'_>, fields: &[Field], owners: &[&str], o
 /// The derives and serde attribute every serializable record carries.
 pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStream {
     let private = context.private();
-    let serde_path = format!("{}::serde", quote!(#private).to_string().replace(' ', ""));
+    let serde_path = &context.serde_path;
     let default = default.then(|| quote!(#private::Default,));
     quote! {
         #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq, #default
