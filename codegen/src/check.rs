@@ -93,24 +93,44 @@ fn run_checks(index: &Index<'_>) -> Vec<Diagnostic> {
 
 /// A list of fields, with a description of whose they are: "type `LineItem`", "the state of aggregate `Order`".
 struct FieldList<'a> {
-    owner: String,
+    owner: FieldOwner<'a>,
     fields: &'a [Field],
+}
+
+/// Whose fields a [`FieldList`] holds. Described only when a diagnostic needs it (it displays as "type `LineItem`",
+/// ...), so that listing the fields of a large schema formats nothing.
+#[derive(Clone, Copy)]
+enum FieldOwner<'a> {
+    Type(&'a str),
+    Event(&'a str, u32),
+    State(&'a str),
+    Command(&'a str),
+}
+
+impl std::fmt::Display for FieldOwner<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldOwner::Type(name) => write!(formatter, "type `{name}`"),
+            FieldOwner::Event(name, version) => write!(formatter, "event `{name} v{version}`"),
+            FieldOwner::State(aggregate) => write!(formatter, "the state of aggregate `{aggregate}`"),
+            FieldOwner::Command(name) => write!(formatter, "command `{name}`"),
+        }
+    }
 }
 
 /// Every list of fields in the schema, in declaration order.
 fn field_lists(schema: &Schema) -> Vec<FieldList<'_>> {
     let mut lists = Vec::new();
     for def in &schema.types {
-        lists.push(FieldList { owner: format!("type `{}`", def.name.name), fields: &def.fields });
+        lists.push(FieldList { owner: FieldOwner::Type(&def.name.name), fields: &def.fields });
     }
     for def in &schema.events {
-        lists.push(FieldList { owner: format!("event `{} v{}`", def.name.name, def.version), fields: &def.fields });
+        lists.push(FieldList { owner: FieldOwner::Event(&def.name.name, def.version), fields: &def.fields });
     }
     for aggregate in &schema.aggregates {
-        let owner = format!("the state of aggregate `{}`", aggregate.name.name);
-        lists.push(FieldList { owner, fields: &aggregate.state });
+        lists.push(FieldList { owner: FieldOwner::State(&aggregate.name.name), fields: &aggregate.state });
         for command in &aggregate.commands {
-            lists.push(FieldList { owner: format!("command `{}`", command.name.name), fields: &command.fields });
+            lists.push(FieldList { owner: FieldOwner::Command(&command.name.name), fields: &command.fields });
         }
     }
     lists

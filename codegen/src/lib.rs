@@ -9,6 +9,10 @@
 //! The default feature `render` brings what shows results to people: diagnostics rendered graphically by miette,
 //! generated code formatted by prettyplease, and the build.rs API, which does both. The proc macro turns it off.
 
+// pest is built without `std` (see the workspace manifest: its stack probe costs a seventh of parsing time), and the
+// parser it derives then names the `alloc` crate from the crate root.
+extern crate alloc;
+
 pub mod check;
 pub mod diagnostics;
 mod emit;

@@ -27,6 +27,15 @@ fn item_kinds(tokens: proc_macro2::TokenStream) -> Vec<String> {
             syn::Item::Type(item) => format!("type {}", item.ident),
             syn::Item::Trait(item) => format!("trait {}", item.ident),
             syn::Item::Impl(_) => "impl".to_owned(),
+            // The runtime's macros that write impls: an event's `Event` and `Versioned`, an event set's `EventSet`,
+            // and a sum enum's `From`s.
+            syn::Item::Macro(item)
+                if ["event", "event_set", "from_variants"]
+                    .iter()
+                    .any(|name| item.mac.path.segments.last().is_some_and(|last| last.ident == name)) =>
+            {
+                "impl".to_owned()
+            }
             other => panic!("unexpected item {}", quote::quote!(#other)),
         })
         .collect()

@@ -77,6 +77,7 @@ mod envelope;
 mod error;
 mod event;
 mod event_ref;
+mod expand;
 mod finite;
 mod follower;
 mod projection;
@@ -124,6 +125,10 @@ macro_rules! include_schema {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::types::{Bytes, Date, Map, Timestamp, Uuid};
+    pub use crate::{
+        __factum_event as event, __factum_event_set as event_set, __factum_evolve as evolve,
+        __factum_from_variants as from_variants,
+    };
     pub use serde;
     pub use serde_json;
     pub use std::{

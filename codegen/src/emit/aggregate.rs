@@ -82,7 +82,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
     let evolve_arms = events.iter().map(|event| {
         let method = event.method.ident();
         let variant = event.rust.ident();
-        quote!(#event_enum::#variant(event) => <#state as #evolve_trait>::#method(state, event),)
+        quote!(#variant => #method,)
     });
 
     let types = quote! {
@@ -138,9 +138,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
             type Event = #event_enum;
 
             fn evolve(state: &mut #state, event: &#event_enum) {
-                match event {
-                    #(#evolve_arms)*
-                }
+                #private::evolve!(state, event; #event_enum => #state as #evolve_trait { #(#evolve_arms)* })
             }
         }
 

@@ -119,18 +119,28 @@ impl Halves {
     }
 }
 
-/// What every emitter needs: the schema and the options.
+/// What every emitter needs: the schema and the options, and the paths every item names, built once.
 struct Context<'a> {
     schema: &'a Schema,
     runtime: &'a syn::Path,
     options: &'a Options,
+    /// `::factum::__private`.
+    private: TokenStream,
+    /// `"::factum::__private::serde"`, for `#[serde(crate = ...)]`.
+    serde_path: String,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    fn new(schema: &'a Schema, options: &'a Options) -> Self {
+        let runtime = &options.runtime_path;
+        let private = quote!(#runtime::__private);
+        let serde_path = format!("{}::serde", private.to_string().replace(' ', ""));
+        Context { schema, runtime, options, private, serde_path }
+    }
+
     /// The path of the runtime's hidden re-exports, `::factum::__private`.
     fn private(&self) -> TokenStream {
-        let runtime = self.runtime;
-        quote!(#runtime::__private)
+        self.private.clone()
     }
 
     /// The extra attributes of the generated type named by any of `names`.
@@ -146,7 +156,7 @@ impl Context<'_> {
 
 /// Generates the Rust for a checked schema: the half [`Options::items`] asks for, or both (types first).
 pub fn generate(schema: &Schema, options: &Options) -> TokenStream {
-    let context = Context { schema, runtime: &options.runtime_path, options };
+    let context = Context::new(schema, options);
     let mut halves = records::emit(&context);
     halves.extend(upcast::emit(&context));
     for aggregate in &schema.aggregates {

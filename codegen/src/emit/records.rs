@@ -6,21 +6,19 @@ use quote::quote;
 use super::{rust, Context, Halves};
 use crate::ir::{Enum, Event, EventVersion, Record};
 
-/// Every named type, enum and event of the schema: all types, but for each event version's `Event` impl.
+/// Every named type, enum and event of the schema: all of them types (the events' impls are `upcast`'s).
 pub(super) fn emit(context: &Context<'_>) -> Halves {
     let types = context.schema.records.iter().map(|def| record(context, def));
     let enums = context.schema.enums.iter().map(|def| enumeration(context, def));
-    let mut halves = Halves {
+    let events = context.schema.events.iter().map(|event| event_types(context, event));
+    Halves {
         types: quote! {
             #(#types)*
             #(#enums)*
+            #(#events)*
         },
         impls: TokenStream::new(),
-    };
-    for event in &context.schema.events {
-        halves.extend(event_types(context, event));
     }
-    halves
 }
 
 fn record(context: &Context<'_>, def: &Record) -> TokenStream {
@@ -44,7 +42,7 @@ fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
     let private = context.private();
     let name = def.rust.ident();
     let docs = rust::docs(&def.docs, || format!("The `{}` enumeration.", def.name.name));
-    let serde_path = format!("{}::serde", quote!(#private).to_string().replace(' ', ""));
+    let serde_path = &context.serde_path;
     let variants = def.variants.iter().map(|variant| {
         let docs = rust::docs(&variant.docs, || format!("`{}::{}`.", def.name.name, variant.name.name));
         let name = variant.rust.ident();
@@ -66,9 +64,8 @@ fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
 
 /// Every version's struct, and the alias naming the latest: code written against `OrderCreatedV2` keeps compiling
 /// when `v3` is added, and code written against `OrderCreated` moves on to the latest version.
-fn event_types(context: &Context<'_>, event: &Event) -> Halves {
-    let (versions, event_impls): (Vec<_>, Vec<_>) =
-        event.versions.iter().map(|version| event_version(context, event, version)).unzip();
+fn event_types(context: &Context<'_>, event: &Event) -> TokenStream {
+    let versions = event.versions.iter().map(|version| event_version(context, event, version));
     let alias = event.rust.ident();
     let latest = event.latest();
     let latest_type = latest.rust.ident();
@@ -76,18 +73,16 @@ fn event_types(context: &Context<'_>, event: &Event) -> Halves {
         " The latest version of the `{}` event, version {}: what commands record and every stored version reads as.",
         event.name.name, latest.version
     );
-    let types = quote! {
+    quote! {
         #(#versions)*
 
         #[doc = #doc]
         pub type #alias = #latest_type;
-    };
-    Halves { types, impls: quote!(#(#event_impls)*) }
+    }
 }
 
-/// A version's struct, and its `Event` impl.
-fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> (TokenStream, TokenStream) {
-    let runtime = context.runtime;
+/// A version's struct.
+fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> TokenStream {
     let stored_name = &event.name.name;
     let version = def.version;
     let name = def.rust.ident();
@@ -104,7 +99,7 @@ fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> (T
     let owners = [def.rust.as_str(), event.rust.as_str()];
     let attributes = context.type_attributes(&owners);
     let fields = rust::fields(context, &def.fields, &owners, &format!("`{stored_name}`"));
-    let definition = quote! {
+    quote! {
         #docs
         #[doc = ""]
         #[doc = #version_doc]
@@ -113,13 +108,5 @@ fn event_version(context: &Context<'_>, event: &Event, def: &EventVersion) -> (T
         pub struct #name {
             #fields
         }
-    };
-    let event_impl = quote! {
-        #[automatically_derived]
-        impl #runtime::Event for #name {
-            const NAME: &'static str = #stored_name;
-            const VERSION: u32 = #version;
-        }
-    };
-    (definition, event_impl)
+    }
 }

@@ -79,7 +79,7 @@ pub(super) fn fields(context: &Context<'_>, fields: &[Field], owners: &[&str], o
 /// The derives and serde attribute every serializable record carries.
 pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStream {
     let private = context.private();
-    let serde_path = format!("{}::serde", quote!(#private).to_string().replace(' ', ""));
+    let serde_path = &context.serde_path;
     let default = default.then(|| quote!(#private::Default,));
     quote! {
         #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq, #default
@@ -89,7 +89,7 @@ pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStrea
 }
 
 /// An enum with one variant per type, each variant named like the type it holds (the types half), and `From` each
-/// type (the impls half): the shape of command enums, event enums and outcome enums. `variants` pairs each type's
+/// type (the impls half, written by the runtime's `from_variants!` macro): the shape of command enums, event enums and outcome enums. `variants` pairs each type's
 /// name with its variant's doc.
 pub(super) fn sum_enum(context: &Context<'_>, name: &RustName, doc: &str, variants: &[(&RustName, String)]) -> Halves {
     let private = context.private();
@@ -108,14 +108,7 @@ pub(super) fn sum_enum(context: &Context<'_>, name: &RustName, doc: &str, varian
         }
     };
     let from_impls = quote! {
-        #(
-            #[automatically_derived]
-            impl #private::From<#types> for #name {
-                fn from(value: #types) -> Self {
-                    #name::#types(value)
-                }
-            }
-        )*
+        #private::from_variants!(#name { #(#types),* });
     };
     Halves { types: definition, impls: from_impls }
 }

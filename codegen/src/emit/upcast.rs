@@ -1,6 +1,7 @@
 //! Reading every stored version of an event: a `From` impl per declarative upcasting step, a trait for the `custom`
-//! steps the user writes, and the `Versioned` impl of the latest type that decodes a stored version as its own type
-//! and walks the typed chain up to the latest — never through an intermediate JSON value.
+//! steps the user writes, and the `Event` and `Versioned` impls (through the runtime's `event!` macro): a stored
+//! version decodes as its own type and walks the typed chain up to the latest — never through an intermediate JSON
+//! value.
 
 use proc_macro2::{Literal as TokenLiteral, TokenStream};
 use quote::{format_ident, quote, ToTokens};
@@ -18,8 +19,10 @@ pub(super) fn emit(context: &Context<'_>) -> Halves {
     Halves { types: TokenStream::new(), impls: quote!(#(#events)*) }
 }
 
+/// An event's declarative steps and custom trait, then one call of the runtime's `event!` macro, which writes the
+/// `Event` impl of every version and the `Versioned` impl of the latest: every version by its number and type, with
+/// the typed steps from it to the latest.
 fn event_code(context: &Context<'_>, event: &Event) -> TokenStream {
-    let runtime = context.runtime;
     let private = context.private();
     let latest_type = event.rust.ident();
 
@@ -29,62 +32,40 @@ fn event_code(context: &Context<'_>, event: &Event) -> TokenStream {
     });
     let custom_trait = custom_trait(event);
 
-    let stored_names = event.stored_names();
-    let version_numbers: Vec<TokenLiteral> =
-        event.versions.iter().map(|def| TokenLiteral::u32_unsuffixed(def.version)).collect();
-    let decode_arms = event.versions.iter().enumerate().map(|(position, def)| {
+    let steps: Vec<TokenStream> = event.versions.windows(2).map(|pair| step(event, &pair[0], &pair[1])).collect();
+    let versions = event.versions.iter().enumerate().map(|(position, def)| {
         let version = TokenLiteral::u32_unsuffixed(def.version);
         let stored_type = def.rust.ident();
-        let chain = chain(event, position);
-        quote! {
-            #version => {
-                let event = #runtime::decode_payload::<#stored_type>(payload)?;
-                #chain
-                #private::Result::Ok(event)
-            }
-        }
+        let chain = &steps[position..];
+        quote!(#version #stored_type #(=> #chain)*;)
     });
+    let mut stored_names = event.stored_names();
+    let name = stored_names.next();
+    let old_names = stored_names;
 
     quote! {
         #(#from_impls)*
         #custom_trait
 
-        #[automatically_derived]
-        impl #runtime::Versioned for #latest_type {
-            const STORED_NAMES: &'static [&'static str] = &[#(#stored_names),*];
-            const VERSIONS: &'static [u32] = &[#(#version_numbers),*];
-
-            fn decode_stored(
-                name: &str,
-                version: u32,
-                payload: &[u8],
-            ) -> #private::Result<Self, #runtime::DecodeErrorKind> {
-                match version {
-                    #(#decode_arms)*
-                    _ => #private::Result::Err(#runtime::unknown_version::<Self>(name, version)),
-                }
+        #private::event! {
+            #latest_type = #name #(| #old_names)* {
+                #(#versions)*
             }
         }
     }
 }
 
-/// The statements that turn `event`, of the version at `from` (a position in the event's versions), into the latest
-/// version, one step at a time.
-fn chain(event: &Event, from: usize) -> TokenStream {
-    let steps = event.versions[from..].windows(2).map(|pair| {
-        let (previous, next) = (pair[0].rust.ident(), pair[1].rust.ident());
-        match pair[0].upcast.as_ref().map(|upcast| &upcast.kind) {
-            Some(UpcastKind::Custom { method }) => {
-                let upcasts = event.upcast_trait.as_ref().map(|name| name.ident());
-                let method = method.ident();
-                let latest_type = event.rust.ident();
-                quote!(let event: #next = <#latest_type as #upcasts>::#method(event);)
-            }
-            // A declarative step is a `From` impl.
-            _ => quote!(let event = <#next as ::core::convert::From<#previous>>::from(event);),
+/// The step from version `previous` of `event` to the next one, as `event!` reads it: the next version's type, and
+/// for a custom step the method of the event's custom trait (implemented by the latest type) that makes it.
+fn step(event: &Event, previous: &EventVersion, next: &EventVersion) -> TokenStream {
+    let next_type = next.rust.ident();
+    match (previous.upcast.as_ref().map(|upcast| &upcast.kind), &event.upcast_trait) {
+        (Some(UpcastKind::Custom { method }), Some(upcasts)) => {
+            let (latest_type, upcasts, method) = (event.rust.ident(), upcasts.ident(), method.ident());
+            quote!(#next_type by <#latest_type as #upcasts>::#method)
         }
-    });
-    quote!(#(#steps)*)
+        _ => quote!(#next_type),
+    }
 }
 
 /// The trait holding an event's `custom` steps, one method each from one version's own type to the next one's,

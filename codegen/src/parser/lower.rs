@@ -30,15 +30,19 @@ pub(super) fn lower(
 ) -> Schema {
     let mut lowerer = Lowerer { source, offset, diagnostics };
     let mut schema = Schema::default();
+    // Each declaration's docs come just before it, as a pair of their own.
+    let mut pending_docs = Docs::new();
     for declaration in pairs {
+        let docs_above = std::mem::take(&mut pending_docs);
         match declaration.as_rule() {
-            Rule::type_def => schema.types.push(lowerer.type_def(declaration)),
-            Rule::enum_def => schema.enums.push(lowerer.enum_def(declaration)),
-            Rule::event_def => schema.events.push(lowerer.event_def(declaration)),
-            Rule::aggregate_def => schema.aggregates.push(lowerer.aggregate_def(declaration)),
-            Rule::projection_def => schema.projections.push(lowerer.projection_def(declaration)),
-            Rule::upcast_def => schema.upcasts.push(lowerer.upcast_def(declaration)),
-            Rule::alias_def => schema.aliases.push(lowerer.alias_def(declaration)),
+            Rule::docs => pending_docs = docs(declaration),
+            Rule::type_def => schema.types.push(lowerer.type_def(docs_above, declaration)),
+            Rule::enum_def => schema.enums.push(lowerer.enum_def(docs_above, declaration)),
+            Rule::event_def => schema.events.push(lowerer.event_def(docs_above, declaration)),
+            Rule::aggregate_def => schema.aggregates.push(lowerer.aggregate_def(docs_above, declaration)),
+            Rule::projection_def => schema.projections.push(lowerer.projection_def(docs_above, declaration)),
+            Rule::upcast_def => schema.upcasts.push(lowerer.upcast_def(docs_above, declaration)),
+            Rule::alias_def => schema.aliases.push(lowerer.alias_def(docs_above, declaration)),
             _ => {}
         }
     }
@@ -53,11 +57,10 @@ struct Lowerer<'d> {
 }
 
 impl Lowerer<'_> {
-    fn type_def(&mut self, pair: Pair<'_, Rule>) -> TypeDef {
-        let mut def = TypeDef { docs: Docs::new(), name: self.placeholder(&pair), fields: Vec::new() };
+    fn type_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> TypeDef {
+        let mut def = TypeDef { docs, name: self.placeholder(&pair), fields: Vec::new() };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::type_name => def.name = self.ident(&part),
                 Rule::field => def.fields.push(self.field(part)),
                 _ => {}
@@ -66,11 +69,10 @@ impl Lowerer<'_> {
         def
     }
 
-    fn enum_def(&mut self, pair: Pair<'_, Rule>) -> EnumDef {
-        let mut def = EnumDef { docs: Docs::new(), name: self.placeholder(&pair), variants: Vec::new() };
+    fn enum_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> EnumDef {
+        let mut def = EnumDef { docs, name: self.placeholder(&pair), variants: Vec::new() };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::enum_name => def.name = self.ident(&part),
                 Rule::variant => def.variants.push(self.variant(part)),
                 _ => {}
@@ -92,9 +94,9 @@ impl Lowerer<'_> {
     }
 
     /// An event version; one whose version tag is unusable is reported and kept as version 0.
-    fn event_def(&mut self, pair: Pair<'_, Rule>) -> EventDef {
+    fn event_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> EventDef {
         let mut def = EventDef {
-            docs: Docs::new(),
+            docs,
             name: self.placeholder(&pair),
             version: 1,
             version_span: self.placeholder(&pair).span,
@@ -102,7 +104,6 @@ impl Lowerer<'_> {
         };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::event_name => def.name = self.ident(&part),
                 Rule::version => {
                     def.version_span = self.span(&part);
@@ -143,17 +144,22 @@ impl Lowerer<'_> {
 
     /// An aggregate; one without an `id` is reported and kept with a placeholder id (a `Uuid` at its name), which no
     /// check finds fault with.
-    fn aggregate_def(&mut self, pair: Pair<'_, Rule>) -> AggregateDef {
-        let mut docs_found = Docs::new();
+    fn aggregate_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> AggregateDef {
         let mut name = self.placeholder(&pair);
         let mut id: Option<(TypeRef, Span)> = None;
         let mut state: Option<(Vec<Field>, Span)> = None;
         let mut commands = Vec::new();
+        // Each member's docs come just before it, as a pair of their own.
+        let mut pending_docs = None;
         for part in pair.into_inner() {
+            let docs_above = pending_docs.take();
             match part.as_rule() {
-                Rule::docs => docs_found = docs(part),
+                Rule::docs => pending_docs = Some(part),
                 Rule::aggregate_name => name = self.ident(&part),
                 Rule::id_member => {
+                    if let Some(docs) = &docs_above {
+                        self.reject_docs(docs, "an `id`");
+                    }
                     let (keyword, ty) = self.id_member(part);
                     match &id {
                         Some((_, first)) => self.diagnostics.push(
@@ -169,6 +175,9 @@ impl Lowerer<'_> {
                     }
                 }
                 Rule::state_member => {
+                    if let Some(docs) = &docs_above {
+                        self.reject_docs(docs, "a `state` block");
+                    }
                     let (keyword, fields) = self.state_member(part);
                     match &state {
                         Some((_, first)) => self.diagnostics.push(
@@ -184,7 +193,9 @@ impl Lowerer<'_> {
                         None => state = Some((fields, keyword)),
                     }
                 }
-                Rule::command_def => commands.push(self.command_def(part)),
+                Rule::command_def => {
+                    commands.push(self.command_def(docs_above.map(self::docs).unwrap_or_default(), part))
+                }
                 _ => {}
             }
         }
@@ -203,7 +214,7 @@ impl Lowerer<'_> {
             }
         };
         let state = state.map(|(fields, _)| fields).unwrap_or_default();
-        AggregateDef { docs: docs_found, name, id, state, commands }
+        AggregateDef { docs, name, id, state, commands }
     }
 
     /// The `id` keyword's span and the id's type.
@@ -212,7 +223,6 @@ impl Lowerer<'_> {
         let mut ty = TypeRef { kind: TypeKind::Builtin(Builtin::Uuid), span: keyword };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => self.reject_docs(&part, "an `id`"),
                 Rule::kw_id => keyword = self.span(&part),
                 Rule::type_ref => ty = self.type_ref(part),
                 _ => {}
@@ -227,7 +237,6 @@ impl Lowerer<'_> {
         let mut fields = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => self.reject_docs(&part, "a `state` block"),
                 Rule::kw_state => keyword = self.span(&part),
                 Rule::field => fields.push(self.field(part)),
                 _ => {}
@@ -251,16 +260,15 @@ impl Lowerer<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn command_def(&mut self, pair: Pair<'_, Rule>) -> CommandDef {
+    fn command_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> CommandDef {
         let mut def = CommandDef {
-            docs: Docs::new(),
+            docs,
             name: self.placeholder(&pair),
             fields: Vec::new(),
             emits: Emits { slots: Vec::new(), span: self.placeholder(&pair).span },
         };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::command_name => def.name = self.ident(&part),
                 Rule::field => def.fields.push(self.field(part)),
                 Rule::emits => def.emits = self.emits(part),
@@ -294,11 +302,10 @@ impl Lowerer<'_> {
         }
     }
 
-    fn projection_def(&mut self, pair: Pair<'_, Rule>) -> ProjectionDef {
-        let mut def = ProjectionDef { docs: Docs::new(), name: self.placeholder(&pair), events: Vec::new() };
+    fn projection_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> ProjectionDef {
+        let mut def = ProjectionDef { docs, name: self.placeholder(&pair), events: Vec::new() };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::projection_name => def.name = self.ident(&part),
                 Rule::event_ref => def.events.push(self.ident(&part)),
                 _ => {}
@@ -308,10 +315,10 @@ impl Lowerer<'_> {
     }
 
     /// An upcasting step; an unusable version tag is reported and kept as version 0.
-    fn upcast_def(&mut self, pair: Pair<'_, Rule>) -> UpcastDef {
+    fn upcast_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> UpcastDef {
         let whole = self.span(&pair);
         let mut def = UpcastDef {
-            docs: Docs::new(),
+            docs,
             event: self.placeholder(&pair),
             from: 1,
             from_span: self.placeholder(&pair).span,
@@ -323,7 +330,6 @@ impl Lowerer<'_> {
         let mut steps = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 // The declaration's span leaves its docs out.
                 Rule::kw_upcast => def.span = self.span(&part).to(whole),
                 Rule::event_ref => def.event = self.ident(&part),
@@ -394,11 +400,10 @@ impl Lowerer<'_> {
         Literal { kind, span }
     }
 
-    fn alias_def(&mut self, pair: Pair<'_, Rule>) -> AliasDef {
-        let mut def = AliasDef { docs: Docs::new(), old: self.placeholder(&pair), new: self.placeholder(&pair) };
+    fn alias_def(&mut self, docs: Docs, pair: Pair<'_, Rule>) -> AliasDef {
+        let mut def = AliasDef { docs, old: self.placeholder(&pair), new: self.placeholder(&pair) };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::docs => def.docs = docs(part),
                 Rule::alias_name => def.old = self.ident(&part),
                 Rule::event_ref => def.new = self.ident(&part),
                 _ => {}
@@ -488,8 +493,9 @@ impl Lowerer<'_> {
         loop {
             text = text.trim_end_matches([' ', '\t', '\r', '\n']);
             let last_line = text.rfind(['\n', '\r']).map_or(0, |newline| newline + 1);
-            // No token contains `/`, so a `//` on the last line starts a comment.
-            match text[last_line..].find("//") {
+            // No token contains `/`, so a `//` on the last line starts a comment. (A byte scan: setting up a
+            // substring search for every type costs more than the search.)
+            match text.as_bytes()[last_line..].windows(2).position(|pair| pair == b"//") {
                 Some(comment) => text = &text[..last_line + comment],
                 None => break,
             }
