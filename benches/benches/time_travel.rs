@@ -154,7 +154,11 @@ fn project_as_of_time(criterion: &mut Criterion, runtime: &Runtime, orders: usiz
             (0..orders).map(move |order| {
                 let events = encoded_events(round..round + 1);
                 let events = events.into_iter().map(|event| event.with_aggregate_type("Order")).collect();
-                StreamAppend::new(format!("Order-{order}"), ExpectedVersion::Exact(round as u64), events)
+                StreamAppend::new(
+                    format!("Order-{}", factum::types::Uuid::from_u128(order as u128)),
+                    ExpectedVersion::Exact(round as u64),
+                    events,
+                )
             })
         })
         .collect();
