@@ -148,9 +148,31 @@ fn a_failing_handler_rolls_its_batch_back_and_a_restart_resumes() {
         }
         other => panic!("expected a handler error, got {other:?}"),
     }
-    // The first batch (1-3) committed; the second (4-5) was rolled back, and the checkpoint stays before it.
+    // The first batch (1-3) committed; the second (4-5) stopped at its first event, and the checkpoint is at it.
     assert_eq!(runtime().block_on(runner.checkpoint()).unwrap(), 4);
     assert_eq!(tables(&store), (vec![(1, 11)], vec![1, 2, 3]));
+
+    runner.projection_mut().refuse_withdrawal_of = None;
+    assert_eq!(runtime().block_on(runner.catch_up()).unwrap(), 6);
+    assert_eq!(tables(&store), (vec![(1, 4)], vec![1, 2, 3, 4, 5]));
+}
+
+#[test]
+fn a_failure_inside_a_batch_stops_at_its_event_with_the_events_before_it_applied_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let events = [opened("ada"), deposited(10), deposited(1), withdrawn(3), withdrawn(4)];
+    append(&store, "Account-1", events.iter().map(new_event).collect());
+    let refusing = Balances { refuse_withdrawal_of: Some(4), ..Balances::default() };
+    let mut runner = TransactionalRunner::new(store.clone(), refusing).batch_size(3);
+    let error = runtime().block_on(runner.catch_up()).unwrap_err();
+    assert_eq!(error.event().map(|event| event.position), Some(5), "{error}");
+    // The second batch (4-5) stopped at 5: event 4 is applied, once, and the checkpoint is at the failing event.
+    assert_eq!(runtime().block_on(runner.checkpoint()).unwrap(), 5);
+    assert_eq!(tables(&store), (vec![(1, 8)], vec![1, 2, 3, 4]));
+    // Failing again changes nothing.
+    runtime().block_on(runner.catch_up()).unwrap_err();
+    assert_eq!(tables(&store), (vec![(1, 8)], vec![1, 2, 3, 4]));
 
     runner.projection_mut().refuse_withdrawal_of = None;
     assert_eq!(runtime().block_on(runner.catch_up()).unwrap(), 6);

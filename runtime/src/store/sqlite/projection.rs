@@ -80,9 +80,10 @@ impl SqliteStore {
 ///
 /// Each batch is one short `IMMEDIATE` transaction, so appends (in this process or others) interleave with a long
 /// catch-up or rebuild instead of waiting for it, and two runners of the same projection (in two processes) take turns
-/// rather than apply a batch twice. A failing handler or an event that cannot be decoded rolls its batch back and
-/// stops the run with an error naming the event: the checkpoint stays before the batch, so a restart applies nothing
-/// twice and nothing past the failure was applied.
+/// rather than apply a batch twice. A failing handler or an event that cannot be decoded rolls its batch back; the
+/// events before it are applied again in a transaction that moves the checkpoint up to it, and the run stops with an
+/// error naming the event: a restart starts with that event, applies nothing twice, and nothing past the failure was
+/// applied.
 #[derive(Debug)]
 pub struct TransactionalRunner<P> {
     store: SqliteStore,
@@ -220,11 +221,36 @@ fn count_subscribed(connection: &Connection, names: &[&str]) -> rusqlite::Result
 }
 
 /// Applies the next batch after the checkpoint and moves the checkpoint past it, in one `IMMEDIATE` transaction;
-/// returns how many events were applied and the new checkpoint. On any error the transaction is rolled back.
+/// returns how many events were applied and the new checkpoint.
+///
+/// When an event stops the batch (it cannot be decoded, or its handler fails), that transaction is rolled back and
+/// the events before the one that stopped it are applied again in a transaction of their own, which moves the
+/// checkpoint up to that event: the projection stops *at* it, as the at-least-once runner does, with everything
+/// before it applied exactly once.
 fn apply_batch<P: Projection<Connection>>(
     connection: &mut Connection,
     projection: &mut P,
     batch: usize,
+) -> Result<(usize, u64), ProjectionError<P::Error>> {
+    match apply_range(connection, projection, batch, None) {
+        Err(error) => {
+            if let Some(stopped_at) = error.event().map(|event| event.position) {
+                apply_range(connection, projection, batch, Some(stopped_at))?;
+            }
+            Err(error)
+        }
+        applied => applied,
+    }
+}
+
+/// Applies the next batch after the checkpoint (only the events before position `before`, when given, moving the
+/// checkpoint up to `before`) and moves the checkpoint, in one `IMMEDIATE` transaction; on any error the
+/// transaction is rolled back.
+fn apply_range<P: Projection<Connection>>(
+    connection: &mut Connection,
+    projection: &mut P,
+    batch: usize,
+    before: Option<u64>,
 ) -> Result<(usize, u64), ProjectionError<P::Error>> {
     let store_failed = |source| ProjectionError::store(P::NAME, source);
     // The write lock is taken first, so that the checkpoint read here is the one this transaction replaces: a runner
@@ -233,16 +259,20 @@ fn apply_batch<P: Projection<Connection>>(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|source| store_failed(super::sqlite_error(source)))?;
     let from = read_checkpoint(&transaction, P::NAME).map_err(store_failed)?;
-    let query = LogQuery::from_position(from).limit(batch).events(P::Event::NAMES.iter().copied());
+    let mut query = LogQuery::from_position(from).limit(batch).events(P::Event::NAMES.iter().copied());
+    if let Some(before) = before {
+        query = query.to_position(before.saturating_sub(1));
+    }
     let (applied, last) = scan_log(&transaction, &query, |event| {
         apply_lent(projection, &transaction, event).map_err(Stopped::Projection)
     })
     .map_err(|stopped| stopped.into_error(P::NAME))?;
-    let next = match last {
-        Some(last) if applied == batch => last + 1,
+    let next = match (before, last) {
+        (Some(before), _) => before.max(from),
+        (None, Some(last)) if applied == batch => last + 1,
         // Fewer than a batch: every subscribed event up to the head was seen, and no append can commit while this
         // transaction holds the write lock, so the projection continues after the head.
-        _ => {
+        (None, _) => {
             let head: Option<i64> = transaction
                 .prepare_cached(HEAD)
                 .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
