@@ -11,6 +11,9 @@ pub mod schema {
     factum::include_schema!("customers");
 }
 
+mod directory;
+pub mod registry;
 mod rules;
 
+pub use directory::{CategoryCount, CustomerRow, Directory, DirectoryTables, TablesError};
 pub use rules::{normalized_categories, CustomerError};
