@@ -145,10 +145,7 @@ const FIELDS: [&str; 10] = [
 
 /// [`Metadata`] as a line holds it, refusing keys that [`Metadata`] has no place for instead of dropping them.
 #[derive(Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "an object with `correlation_id`, `causation_id`, `command_id` or `headers`"
-)]
+#[serde(deny_unknown_fields, expecting = "an object with `correlation_id`, `causation_id`, `command_id` or `headers`")]
 struct ImportedMetadata {
     #[serde(default)]
     correlation_id: Option<uuid::Uuid>,
