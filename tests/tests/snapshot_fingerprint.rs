@@ -7,7 +7,7 @@ use factum::store::SnapshotStore;
 use factum::{load, Aggregate, CommandService, SnapshotPolicy};
 
 /// The first build.
-mod v1 {
+pub mod v1 {
     factum::include_schema!("tally_v1");
 
     impl TallyDecide for Tally {
@@ -25,7 +25,7 @@ mod v1 {
 }
 
 /// The next build: its state counts in tens, so a first-build state read as its own would be off.
-mod v2 {
+pub mod v2 {
     factum::include_schema!("tally_v2");
 
     impl TallyDecide for Tally {

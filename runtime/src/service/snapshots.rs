@@ -71,12 +71,19 @@ pub enum SnapshotError {
 /// A boxed future, the return type of the hooks below.
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Loads a stream from its snapshot ([`load_from_snapshot`]).
+type LoadHook<A, S> = for<'a> fn(&'a S, &'a str) -> Boxed<'a, Result<Loaded<A>, StoreError>>;
+
+/// Keeps a state as its stream's snapshot ([`save_snapshot`]).
+type SaveHook<A, S> =
+    for<'a> fn(&'a S, &'a str, &'a <A as Aggregate>::State, u64) -> Boxed<'a, Result<(), SnapshotError>>;
+
 /// What a service with snapshots does with them: its policy, and the two operations, instantiated where the store is
 /// known to keep snapshots and the state to be serde, so that the service asks neither of a store without them.
 pub(super) struct SnapshotHooks<A: Aggregate, S> {
     pub(super) policy: SnapshotPolicy,
-    pub(super) load: for<'a> fn(&'a S, &'a str) -> Boxed<'a, Result<Loaded<A>, StoreError>>,
-    pub(super) save: for<'a> fn(&'a S, &'a str, &'a A::State, u64) -> Boxed<'a, Result<(), SnapshotError>>,
+    pub(super) load: LoadHook<A, S>,
+    pub(super) save: SaveHook<A, S>,
 }
 
 // Function pointers are `Copy` whatever `A` and `S` are, which a derive would not see.
