@@ -14,6 +14,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "schemas/generated/sample_2.factum",
         "schemas/generated/sample_3.factum",
         "schemas/keywords.factum",
+        "schemas/tally_v1.factum",
+        "schemas/tally_v2.factum",
     ])?;
     Config::new().items(Items::Impls).compile(&["schemas/handwritten.factum"])?;
     Config::new()

@@ -243,6 +243,10 @@ pub struct Aggregate {
     pub id: Type,
     /// The fields of its state.
     pub state: Vec<Field>,
+    /// The fingerprint of its state's canonical shape (the fields sorted by name, named types expanded), computed as
+    /// lock files fingerprint event versions: a snapshot of the state records it, so that a snapshot taken of another
+    /// shape is never read as this one.
+    pub state_fingerprint: String,
     /// Its commands, in order.
     pub commands: Vec<Command>,
     /// Its events: the union of what its commands emit, in order of first mention.

@@ -71,3 +71,55 @@ fn adding_a_version_keeps_every_existing_name() {
     check(three, "PaidV3");
     check(&four, "PaidV4");
 }
+
+/// The state fingerprint of aggregate `Box` in `source`.
+fn state_fingerprint(source: &str) -> String {
+    let (schema, _) = factum_codegen::compile_source("box.factum", source)
+        .unwrap_or_else(|errors| panic!("{source} does not compile:\n{}", errors.to_plain_string()));
+    schema
+        .aggregates
+        .iter()
+        .find(|aggregate| aggregate.name.name == "Box")
+        .expect("aggregate `Box`")
+        .state_fingerprint
+        .clone()
+}
+
+/// Checks whether the state `block` (the body of `Box`'s `state { ... }`, beside the types in `types`) has the same
+/// fingerprint as the state `against`: a snapshot of one must be read as the other exactly when it would decode so.
+fn check_state_fingerprint(types: &str, block: &str, against: &str, same: bool) {
+    let schema = |state: &str| {
+        format!(
+            "{types}\nevent Packed v1 {{ n: u32 }}\n\
+             aggregate Box {{ id: Uuid\n state {{ {state} }}\n command Pack {{ n: u32 }} emits Packed }}\n"
+        )
+    };
+    let (one, other) = (state_fingerprint(&schema(block)), state_fingerprint(&schema(against)));
+    assert_eq!(one == other, same, "`{block}` against `{against}`: {one} and {other}");
+    assert_eq!(one.len(), 16);
+}
+
+#[test]
+fn the_state_fingerprint_follows_the_state_shape() {
+    let types = "type Item { sku: String, count: u32 }\nenum Size { Small, Large }";
+    check_state_fingerprint(types, "count: u32, name: String", "name: String, count: u32", true);
+    check_state_fingerprint(types, "/// How many.\ncount: u32", "count: u32", true);
+    check_state_fingerprint(types, "count: u32", "count: u64", false);
+    check_state_fingerprint(types, "count: u32", "count: u32?", false);
+    check_state_fingerprint(types, "count: u32", "total: u32", false);
+    check_state_fingerprint(types, "count: u32", "count: u32, name: String", false);
+    check_state_fingerprint(types, "items: [Item]", "items: [Item]", true);
+    // A named type changed in place changes every state that holds it.
+    let (before, after) =
+        (state_fingerprint_with("type Item { sku: String }"), state_fingerprint_with("type Item { sku: u64 }"));
+    assert_ne!(before, after);
+    check_state_fingerprint(types, "size: Size?", "size: String?", false);
+}
+
+/// The fingerprint of a state holding `[Item]`, `Item` declared by `item`.
+fn state_fingerprint_with(item: &str) -> String {
+    state_fingerprint(&format!(
+        "{item}\nevent Packed v1 {{ n: u32 }}\naggregate Box {{ id: Uuid\n state {{ items: [Item] }}\n \
+         command Pack {{ n: u32 }} emits Packed }}\n"
+    ))
+}

@@ -22,6 +22,13 @@ pub struct StreamIdError {
 pub trait Aggregate: Send + Sync + 'static {
     /// The aggregate's name, the prefix of its stream ids.
     const NAME: &'static str;
+    /// The fingerprint of the state's shape: its fields and their types, with every named type expanded.
+    ///
+    /// A snapshot of the state records it (see [`crate::SnapshotPolicy`]), and a snapshot recorded under another
+    /// fingerprint is never read: when the state's shape changes, old snapshots are ignored and replaced. Generated
+    /// code computes it from the schema's `state` block, as lock files fingerprint event versions; a hand-written
+    /// aggregate changes it whenever its state's serialized form changes.
+    const STATE_FINGERPRINT: &'static str;
     /// The id that tells one instance from another; written into stream ids with `Display` and read back from them
     /// with `FromStr` ([`Aggregate::parse_stream_id`]).
     type Id: std::fmt::Display + std::str::FromStr + Clone + Send + Sync;

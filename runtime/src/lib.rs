@@ -41,7 +41,7 @@
 //! # #[derive(Default)]
 //! # pub struct Account;
 //! # impl Aggregate for Account {
-//! #     const NAME: &'static str = "Account";
+//! #     const NAME: &'static str = "Account"; const STATE_FINGERPRINT: &'static str = "account-v1";
 //! #     type Id = u32; type State = AccountState; type Command = AccountCommand;
 //! #     type Event = AccountEvent;
 //! #     fn evolve(state: &mut AccountState, event: &AccountEvent) {
@@ -101,9 +101,13 @@ pub use projection::{
     ProjectionError, ProjectionRunner, PROJECTION_BATCH,
 };
 pub use retry::RetryPolicy;
-pub use service::{load, load_as_of, CommandError, CommandService, Handled, Loaded};
+pub use service::{
+    load, load_as_of, load_from_snapshot, save_snapshot, CommandError, CommandService, Handled, Loaded, SnapshotError,
+    SnapshotPolicy,
+};
 pub use store::{
-    AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery,
+    AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, Snapshot, SnapshotStore,
+    StreamAppend, StreamQuery,
 };
 pub use subscription::{LogSubscription, Subscription, SubscriptionError, SubscriptionHandler};
 pub use time_travel::{project_as_of, AsOf, LogAsOf};

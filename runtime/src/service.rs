@@ -5,12 +5,16 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
+use crate::store::SnapshotStore;
 use crate::{Aggregate, AsOf, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, RetryPolicy, StoreError};
 
 mod idempotent;
+mod snapshots;
 mod trace;
 
 use idempotent::load_for_command;
+use snapshots::SnapshotHooks;
+pub use snapshots::{load_from_snapshot, save_snapshot, SnapshotError, SnapshotPolicy};
 use trace::{micros, CommandName};
 
 /// An aggregate instance as loaded from its stream.
@@ -74,13 +78,17 @@ impl<E: std::error::Error + 'static> From<StoreError> for CommandError<E> {
 /// Every command runs in a `tracing` span named `command` (the aggregate, the command's name, the stream), with
 /// events for each retry, the outcome, the attempts, the events recorded and the time taken.
 ///
+/// With snapshots on ([`CommandService::with_snapshots`]), loads start from the stream's snapshot and fold only the
+/// events after it, and commands take snapshots as the [`SnapshotPolicy`] says, after their append commits.
+///
 /// The decider `D` is what every decision is handed to (see [`Decide`]): by default the aggregate's marker type, for
 /// pure decisions ([`CommandService::new`]); or a value of the application's own type holding what decisions consult,
 /// a clock, an id generator or a lookup ([`CommandService::with_decider`]).
-pub struct CommandService<A, S, D = A> {
+pub struct CommandService<A: Aggregate, S, D = A> {
     store: S,
     decider: D,
     retry: RetryPolicy,
+    snapshots: Option<SnapshotHooks<A, S>>,
     aggregate: PhantomData<fn() -> A>,
 }
 
@@ -114,23 +122,25 @@ impl<A: Aggregate> Clone for Handled<A> {
     }
 }
 
-impl<A, S: std::fmt::Debug, D> std::fmt::Debug for CommandService<A, S, D> {
+impl<A: Aggregate, S: std::fmt::Debug, D> std::fmt::Debug for CommandService<A, S, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CommandService")
             .field("aggregate", &std::any::type_name::<A>())
             .field("decider", &std::any::type_name::<D>())
             .field("store", &self.store)
             .field("retry", &self.retry)
+            .field("snapshots", &self.snapshots.map_or(SnapshotPolicy::Off, |hooks| hooks.policy))
             .finish()
     }
 }
 
-impl<A, S: Clone, D: Clone> Clone for CommandService<A, S, D> {
+impl<A: Aggregate, S: Clone, D: Clone> Clone for CommandService<A, S, D> {
     fn clone(&self) -> Self {
         CommandService {
             store: self.store.clone(),
             decider: self.decider.clone(),
             retry: self.retry,
+            snapshots: self.snapshots,
             aggregate: PhantomData,
         }
     }
@@ -152,7 +162,13 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
     /// application's own that implements the aggregate's generated decide trait (`OrderDecide`) finds it at `self` in
     /// every decide method.
     pub fn with_decider(store: S, decider: D) -> Self {
-        CommandService { store, decider, retry: RetryPolicy::new(), aggregate: PhantomData }
+        CommandService { store, decider, retry: RetryPolicy::new(), snapshots: None, aggregate: PhantomData }
+    }
+
+    /// When snapshots are taken, and whether loads start from them ([`SnapshotPolicy::Off`] unless
+    /// [`CommandService::with_snapshots`] was called).
+    pub fn snapshot_policy(&self) -> SnapshotPolicy {
+        self.snapshots.map_or(SnapshotPolicy::Off, |hooks| hooks.policy)
     }
 
     /// The decider commands are handed to.
@@ -183,13 +199,34 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         &self.store
     }
 
-    /// Loads the instance `id` by folding its whole stream.
+    /// Loads the instance `id`: from its snapshot and the events after it when the [`SnapshotPolicy`] reads
+    /// snapshots, else by folding its whole stream.
     pub async fn load(&self, id: &A::Id) -> Result<Loaded<A>, StoreError> {
-        load::<A, S>(&self.store, &A::stream_id(id)).await
+        self.load_stream(&A::stream_id(id)).await
+    }
+
+    async fn load_stream(&self, stream_id: &str) -> Result<Loaded<A>, StoreError> {
+        match self.snapshots {
+            Some(hooks) if hooks.policy.reads() => (hooks.load)(&self.store, stream_id).await,
+            _ => load::<A, S>(&self.store, stream_id).await,
+        }
+    }
+
+    /// Takes a snapshot after an append that moved `stream_id` from `before` to `after`, when the policy says so; a
+    /// failure is a warning, never the command's.
+    async fn snapshot_after_append(&self, stream_id: &str, state: &A::State, before: u64, after: u64) {
+        let Some(hooks) = self.snapshots else { return };
+        if !hooks.policy.takes_snapshot(before, after) {
+            return;
+        }
+        match (hooks.save)(&self.store, stream_id, state, after).await {
+            Ok(()) => tracing::debug!(stream_version = after, "snapshot taken"),
+            Err(error) => tracing::warn!(stream_version = after, %error, "snapshot not taken; the command stands"),
+        }
     }
 
     /// Loads the instance `id` as it was [`AsOf`] a stream version or an instant (the events recorded strictly
-    /// before it); see [`load_as_of`].
+    /// before it); see [`load_as_of`]. Snapshots are not used: this always folds the stream up to the cut.
     pub async fn load_as_of(&self, id: &A::Id, as_of: AsOf) -> Result<Loaded<A>, StoreError> {
         load_as_of::<A, S>(&self.store, &A::stream_id(id), as_of).await
     }
@@ -301,7 +338,7 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         metadata: &Metadata,
     ) -> Result<Handled<A>, CommandError<<A as Decide<D>>::Error>> {
         let Loaded { mut state, version } = match metadata.command_id {
-            None => load::<A, S>(&self.store, stream_id).await?,
+            None => self.load_stream(stream_id).await?,
             Some(command_id) => match load_for_command::<A, S>(&self.store, stream_id, command_id).await? {
                 Ok(loaded) => loaded,
                 Err(first) => {
@@ -323,7 +360,40 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         for event in &events {
             A::evolve(&mut state, event);
         }
+        self.snapshot_after_append(stream_id, &state, version, outcome.stream_version).await;
         Ok(Handled { events, state, stream_version: outcome.stream_version })
+    }
+}
+
+impl<A, S, D> CommandService<A, S, D>
+where
+    A: Decide<D>,
+    A::State: serde::Serialize + serde::de::DeserializeOwned,
+    S: EventStore + SnapshotStore,
+    D: Sync,
+{
+    /// Turns snapshots on (or off, with [`SnapshotPolicy::Off`]): loads start from the stream's snapshot and fold
+    /// only the events after it, and commands take snapshots as `policy` says, after their append commits.
+    ///
+    /// Snapshots live in the store's own database ([`SnapshotStore`]). A snapshot records the state's fingerprint
+    /// ([`Aggregate::STATE_FINGERPRINT`]): when the state's shape changes, old snapshots are ignored (the stream is
+    /// folded from its start) and replaced by the next one taken. Time travel ([`CommandService::load_as_of`]) and
+    /// projections never read snapshots.
+    pub fn with_snapshots(mut self, policy: SnapshotPolicy) -> Self {
+        self.snapshots = Some(SnapshotHooks::new(policy));
+        self
+    }
+
+    /// Loads the instance `id` (from its snapshot when the policy reads snapshots) and keeps its state as the
+    /// stream's snapshot now, whatever the policy; returns what was loaded. A stream with no events has nothing to
+    /// keep. Unlike the snapshots commands take, a failure here is returned.
+    pub async fn take_snapshot(&self, id: &A::Id) -> Result<Loaded<A>, SnapshotError> {
+        let stream_id = A::stream_id(id);
+        let loaded = self.load_stream(&stream_id).await?;
+        if loaded.version > 0 {
+            save_snapshot::<A, S>(&self.store, &stream_id, &loaded.state, loaded.version).await?;
+        }
+        Ok(loaded)
     }
 }
 

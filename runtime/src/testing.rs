@@ -29,7 +29,7 @@
 //! # #[derive(Default)]
 //! # pub struct Account;
 //! # impl Aggregate for Account {
-//! #     const NAME: &'static str = "Account";
+//! #     const NAME: &'static str = "Account"; const STATE_FINGERPRINT: &'static str = "account-v1";
 //! #     type Id = u32; type State = AccountState; type Command = AccountCommand;
 //! #     type Event = AccountEvent;
 //! #     fn evolve(state: &mut AccountState, event: &AccountEvent) {

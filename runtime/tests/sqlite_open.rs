@@ -134,7 +134,7 @@ fn a_file_of_the_first_layout_is_migrated_and_reads_as_before() {
         .unwrap();
     assert_eq!(
         tables,
-        ["events", "events_id", "events_stream", "projection_checkpoints"],
+        ["events", "events_id", "events_stream", "projection_checkpoints", "snapshots", "sqlite_autoindex_snapshots_1"],
         "the first layout's table and index are gone, and every later layout's tables are there"
     );
     drop(connection);

@@ -206,6 +206,7 @@ mod broken {
 
     impl Aggregate for Broken {
         const NAME: &'static str = "Broken";
+        const STATE_FINGERPRINT: &'static str = "broken-v1";
         type Id = u32;
         type State = ();
         type Command = BrokenEvent;

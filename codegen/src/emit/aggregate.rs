@@ -24,6 +24,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
     let decide_trait = names.decide.ident();
     let evolve_trait = names.evolve.ident();
     let id_type = rust::rust_type(context, &aggregate.id);
+    let state_fingerprint = &aggregate.state_fingerprint;
 
     let marker_docs = rust::docs(&aggregate.docs, || format!("The `{aggregate_name}` aggregate."));
     let marker_doc_tail = format!(
@@ -132,6 +133,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
         #[automatically_derived]
         impl #runtime::Aggregate for #marker {
             const NAME: &'static str = #aggregate_name;
+            const STATE_FINGERPRINT: &'static str = #state_fingerprint;
             type Id = #id_type;
             type State = #state;
             type Command = #command_enum;

@@ -16,7 +16,7 @@ use crate::{
     ir::EnumId,
     model::{self, EmitSlot, Span, TypeKind, TypeRef, UpcastBody, UpcastDef, UpcastStep},
     names::{self, AggregateNames, ProjectionNames, RustName},
-    types::{compare_shapes, value::value_of, Compat},
+    types::{compare_shapes, fingerprint, shape_text, value::value_of, Compat},
 };
 
 /// The checked model of an indexed schema without errors, or an internal error for what the checks should have
@@ -26,7 +26,15 @@ pub(crate) fn lower(index: &Index<'_>) -> Result<Schema, Vec<Diagnostic>> {
     for (position, group) in index.events().iter().enumerate() {
         lowerer.event_ids.insert(group.name, EventId(position));
     }
-    let schema = lowerer.schema();
+    let mut schema = lowerer.schema();
+    let fingerprints: Vec<String> = schema
+        .aggregates
+        .iter()
+        .map(|aggregate| fingerprint(&shape_text(&schema.field_shapes(&aggregate.state))))
+        .collect();
+    for (aggregate, state_fingerprint) in schema.aggregates.iter_mut().zip(fingerprints) {
+        aggregate.state_fingerprint = state_fingerprint;
+    }
     if lowerer.errors.is_empty() {
         Ok(schema)
     } else {
@@ -298,6 +306,8 @@ impl<'a> Lowerer<'_, 'a> {
             name: aggregate.name.clone(),
             id: self.ty(&aggregate.id),
             state: self.fields(&aggregate.state),
+            // Shapes expand named types, which are resolved only once the whole schema is lowered; see `lower`.
+            state_fingerprint: String::new(),
             commands,
             events,
             rust: AggregateNames::new(&aggregate.name.name),

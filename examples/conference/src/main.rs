@@ -12,7 +12,7 @@ use conference_example::{
     stress::{self, Stress},
     ConferenceError,
 };
-use factum::{store::AnyStore, types::Uuid, CommandError, CommandService, EventStore, RetryPolicy};
+use factum::{store::AnyStore, types::Uuid, CommandError, CommandService, EventStore, RetryPolicy, SnapshotPolicy};
 
 /// Seat reservations on Factum.
 #[derive(Debug, Parser)]
@@ -102,7 +102,8 @@ type Service = CommandService<Conference, AnyStore>;
 async fn demo(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     let (url, store) = open_store(url, "factum-conference-example.sqlite")?;
     println!("event store: {url}\n");
-    let service = Service::new(store);
+    // A conference collects thousands of reservations: with a snapshot every 100 events, a command folds at most 99.
+    let service = Service::new(store).with_snapshots(SnapshotPolicy::Every(100));
     let conference = Uuid::new_v4();
     let (ada, bob, cleo) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
 

@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use factum::store::{LogQuery, StreamAppend, StreamQuery};
+use factum::store::{LogQuery, Snapshot, SnapshotStore, StreamAppend, StreamQuery};
 use factum::types::Uuid;
 use factum::{
     AppendOutcome, CommandError, CommandService, EventStore, ExpectedVersion, LogEventRef, LogFold, NewEvent,
-    RecordedEvent, RecordedEventRef, RetryPolicy, StoreError,
+    RecordedEvent, RecordedEventRef, RetryPolicy, SnapshotPolicy, StoreError,
 };
 
 use crate::schema::{Conference, ConferenceEvent, CreateConference, ReserveSeats};
@@ -89,14 +89,17 @@ struct Tally {
 
 /// Runs `stress` on `store`, the command service retrying by `retry`.
 ///
-/// The tasks are spawned on the current tokio runtime; on a multi-threaded one they run in parallel.
+/// The tasks are spawned on the current tokio runtime; on a multi-threaded one they run in parallel. The service
+/// takes a snapshot of the conference every 100 events, as the demo's does, so that loads fold at most 99 events
+/// however many reservations the conference has.
 pub async fn run<S>(store: S, stress: &Stress, retry: RetryPolicy) -> Result<StressReport, StressError>
 where
-    S: EventStore + 'static,
+    S: EventStore + SnapshotStore + 'static,
 {
     let store = Counted { inner: store, conflicts: Arc::new(AtomicU64::new(0)) };
     let conflicts = Arc::clone(&store.conflicts);
-    let service = Arc::new(CommandService::<Conference, _>::new(store).with_retry_policy(retry));
+    let service = CommandService::<Conference, _>::new(store).with_retry_policy(retry);
+    let service = Arc::new(service.with_snapshots(SnapshotPolicy::Every(100)));
     let create = CreateConference { name: "stress".into(), capacity: stress.capacity };
     match service.handle(&stress.conference, create.into()).await {
         Ok(_) | Err(CommandError::Rejected(ConferenceError::AlreadyCreated)) => {}
@@ -245,5 +248,19 @@ impl<S: EventStore> EventStore for Counted<S> {
         F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
     {
         self.inner.fold_all(query, init, visit)
+    }
+}
+
+impl<S: SnapshotStore> SnapshotStore for Counted<S> {
+    fn load_snapshot(&self, stream_id: &str) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send {
+        self.inner.load_snapshot(stream_id)
+    }
+
+    fn save_snapshot(
+        &self,
+        stream_id: &str,
+        snapshot: Snapshot,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.inner.save_snapshot(stream_id, snapshot)
     }
 }

@@ -4,7 +4,8 @@ use super::memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 use super::sqlite::SqliteStore;
 use super::{
-    AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, StreamAppend, StreamQuery,
+    AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, Snapshot, SnapshotStore,
+    StreamAppend, StreamQuery,
 };
 use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 
@@ -201,5 +202,15 @@ impl CheckpointStore for AnyStore {
 
     async fn reset_checkpoint(&self, projection: &str) -> Result<(), StoreError> {
         dispatch!(self, store => store.reset_checkpoint(projection).await)
+    }
+}
+
+impl SnapshotStore for AnyStore {
+    async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        dispatch!(self, store => store.load_snapshot(stream_id).await)
+    }
+
+    async fn save_snapshot(&self, stream_id: &str, snapshot: Snapshot) -> Result<(), StoreError> {
+        dispatch!(self, store => store.save_snapshot(stream_id, snapshot).await)
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::store::live::Head;
-use crate::store::{CheckpointStore, LogFold, LogQuery, StreamAppend, StreamQuery};
+use crate::store::{CheckpointStore, LogFold, LogQuery, Snapshot, SnapshotStore, StreamAppend, StreamQuery};
 use crate::{
     AppendOutcome, ConflictError, DuplicateEventId, Envelope, EventStore, ExpectedVersion, LogEventRef, NewEvent,
     RecordedEvent, RecordedEventRef, StoreError, Timestamp,
@@ -39,6 +39,8 @@ struct Log {
     ids: HashSet<uuid::Uuid>,
     /// Each projection's checkpoint, by name.
     checkpoints: HashMap<String, u64>,
+    /// Each stream's snapshot, by stream id.
+    snapshots: HashMap<String, Snapshot>,
 }
 
 impl MemoryStore {
@@ -285,6 +287,27 @@ impl CheckpointStore for MemoryStore {
 
     async fn reset_checkpoint(&self, projection: &str) -> Result<(), StoreError> {
         self.log.write().unwrap_or_else(PoisonError::into_inner).checkpoints.remove(projection);
+        Ok(())
+    }
+}
+
+// Snapshots live beside the log, under the same lock, like checkpoints.
+impl SnapshotStore for MemoryStore {
+    async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+        let stored = log.snapshots.get(stream_id);
+        Ok(stored.filter(|snapshot| snapshot.stream_version <= log.stream_version(stream_id)).cloned())
+    }
+
+    async fn save_snapshot(&self, stream_id: &str, snapshot: Snapshot) -> Result<(), StoreError> {
+        let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
+        match log.snapshots.get_mut(stream_id) {
+            Some(stored) if snapshot.replaces(stored) => *stored = snapshot,
+            Some(_) => {}
+            None => {
+                log.snapshots.insert(stream_id.to_owned(), snapshot);
+            }
+        }
         Ok(())
     }
 }

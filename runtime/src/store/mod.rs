@@ -10,6 +10,7 @@ mod checkpoint;
 pub mod live;
 pub mod memory;
 mod query;
+mod snapshot;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod stream_query;
@@ -18,6 +19,7 @@ pub use any::{AnyStore, StoreUrlError};
 pub use batch::StreamAppend;
 pub use checkpoint::CheckpointStore;
 pub use query::LogQuery;
+pub use snapshot::{Snapshot, SnapshotStore};
 pub use stream_query::StreamQuery;
 
 /// What an append expects of its stream; a mismatch is a [`crate::ConflictError`] and nothing is written.

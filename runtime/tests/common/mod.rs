@@ -102,7 +102,7 @@ impl EventSet for AccountEvent {
 }
 
 /// What is known about an account.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AccountState {
     pub(crate) owner: Option<String>,
     pub(crate) balance: i64,
@@ -137,6 +137,7 @@ pub(crate) struct Account;
 
 impl Aggregate for Account {
     const NAME: &'static str = "Account";
+    const STATE_FINGERPRINT: &'static str = "account-v1";
     type Id = u32;
     type State = AccountState;
     type Command = AccountCommand;

@@ -3,6 +3,7 @@
 mod batch;
 mod projection;
 mod schema;
+mod snapshot;
 mod stream_query;
 
 use std::path::Path;

@@ -15,7 +15,8 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 ///   `position`.
 /// - 2: the table keyed by `position` (its statements are in `schema.rs`), event ids and aggregate types.
 /// - 3: layout 2 and the projections' checkpoints (table `projection_checkpoints`, its statement in `schema.rs`).
-pub const SCHEMA_VERSION: i64 = 3;
+/// - 4: layout 3 and the aggregates' snapshots (table `snapshots`, its statement in `schema.rs`).
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// How long opening, and a writer, wait for another process's lock before they fail.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -57,6 +58,20 @@ pub(super) const CHECKPOINTS: &str = "
         next_position INTEGER NOT NULL,
         updated_at    INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
+";
+
+/// The aggregates' snapshots (layout 4): the newest snapshot of each stream, its state as JSON, with the stream
+/// version it was taken at and the fingerprint of the state's shape. A rowid table (with an index on `stream_id`)
+/// rather than `WITHOUT ROWID`, since states can be far larger than a clustered row should be. `taken_at` is
+/// microseconds since the Unix epoch.
+pub(super) const SNAPSHOTS: &str = "
+    CREATE TABLE snapshots (
+        stream_id      TEXT    NOT NULL UNIQUE,
+        stream_version INTEGER NOT NULL,
+        fingerprint    TEXT    NOT NULL,
+        state          BLOB    NOT NULL,
+        taken_at       INTEGER NOT NULL
+    ) STRICT;
 ";
 
 /// Layout 1 to 2: the v1 table is renamed aside (its index goes with it), the v2 table created, every row copied in
@@ -147,13 +162,19 @@ fn migrate_once(connection: &mut Connection) -> Result<(), Refusal> {
         0 => {
             transaction.execute_batch(LAYOUT)?;
             transaction.execute_batch(CHECKPOINTS)?;
+            transaction.execute_batch(SNAPSHOTS)?;
         }
         // Each step brings one layout to the next; an older file takes every step after its own.
         1 => {
             migrate_1_to_2(&transaction)?;
             transaction.execute_batch(CHECKPOINTS)?;
+            transaction.execute_batch(SNAPSHOTS)?;
         }
-        2 => transaction.execute_batch(CHECKPOINTS)?,
+        2 => {
+            transaction.execute_batch(CHECKPOINTS)?;
+            transaction.execute_batch(SNAPSHOTS)?;
+        }
+        3 => transaction.execute_batch(SNAPSHOTS)?,
         SCHEMA_VERSION => return Ok(()),
         newer => return Err(Refusal::Newer(newer)),
     }
