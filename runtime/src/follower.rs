@@ -134,25 +134,15 @@ impl<S: EventStore> LogFollower<S> {
         E: From<StoreError> + Send,
         F: FnMut(LogEventRef<'_>) -> Result<(), E> + Send,
     {
-        let mut woken = false;
-        let mut stalled = POLL_START;
+        // A wait woken for a position the read then cannot move past (a store with gaps holding it back while an
+        // earlier position still commits) pauses before waiting again, rather than spin: see `LiveWait`.
+        let mut live = LiveWait::new();
         loop {
-            let before = self.next_position();
             let visited = self.fold_available(&mut visit).await?;
             if visited > 0 {
                 return Ok(visited);
             }
-            // Woken for an event at or past `before`, yet the read could not move past `before`: a store whose
-            // positions may have gaps holds the read back while an earlier position is still committing. Waiting
-            // again would return at once, so pause instead, as briefly as polling would. Stores without gaps never
-            // come here.
-            if woken && self.next_position() == before {
-                tokio::time::sleep(stalled).await;
-                stalled = backoff(stalled);
-                continue;
-            }
-            self.store.wait_for_events(self.next_position()).await?;
-            woken = true;
+            live.wait(&self.store, self.next_position()).await.map_err(E::from)?;
         }
     }
 }
