@@ -107,7 +107,7 @@ async fn run_stress(url: Option<String>, stress: &Stress) -> Result<(), Box<dyn 
 async fn print_availability(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     // Without a URL there is no store to read: a fresh file would only ever print nothing.
     let url = url.ok_or("`availability` reads a store: give it with `--store sqlite:PATH`")?;
-    let (_, store) = open_store(Some(url), "")?;
+    let store = AnyStore::open(&url)?;
     for conference in availability(&store).await? {
         println!("{}", serde_json::to_string(&conference)?);
     }
