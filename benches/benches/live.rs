@@ -11,6 +11,10 @@
 //!   append comes after an untimed pause spread over 0-300 ms, so that the samples cover every step of the backoff.
 //!   Reported in the percentile table only: its latency is the polling's, by design.
 //!
+//! - `transactional follow`: `TransactionalRunner::follow` of a projection writing one row per event into the
+//!   file, in one transaction with its checkpoint; the append goes through a clone of the runner's store, and the
+//!   latency includes the append, the wake-up, the read, the decoding, the row and the commit. Percentiles only.
+//!
 //! Criterion times the round trips (its medians are printed with the others); the run then samples each probe alone
 //! and prints p50 and p99 with their ratios to the watch's. Under `cargo test --benches` each probe runs a few round
 //! trips only.
@@ -20,8 +24,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use factum::store::memory::MemoryStore;
-use factum::store::sqlite::SqliteStore;
-use factum::{Envelope, EventStore, ExpectedVersion, LogFollower, LogQuery, Subscription, SubscriptionHandler};
+use factum::store::sqlite::{rusqlite, Connection, SqliteStore, TransactionalRunner};
+use factum::{
+    ApplyError, Envelope, EventStore, ExpectedVersion, LogFollower, LogQuery, Projection, Subscription,
+    SubscriptionHandler,
+};
 use factum_benches::fixtures::encoded_events;
 use factum_benches::report;
 use orders_example::schema::OrderEvent;
@@ -53,6 +60,7 @@ fn main() {
     // One file per probe: a subscription on a file shared with another probe would be handed its events too.
     let file = directory.path().join("events.sqlite");
     let shared_file = directory.path().join("shared.sqlite");
+    let projected_file = directory.path().join("projected.sqlite");
 
     let mut probes: Vec<(&str, Box<dyn Probe>, usize)> = vec![
         ("watch (baseline)", Box::new(WatchProbe::new(&runtime)), SAMPLES),
@@ -70,6 +78,11 @@ fn main() {
                 Some(SqliteStore::open(&shared_file).expect("a second handle opens")),
             )),
             POLLED_SAMPLES,
+        ),
+        (
+            "transactional follow",
+            Box::new(FollowProbe::new(&runtime, SqliteStore::open(&projected_file).expect("the store opens"))),
+            SAMPLES,
         ),
     ];
 
@@ -200,5 +213,60 @@ impl<S: EventStore> Probe for LiveProbe<S> {
         runtime.block_on(self.writer.append("Order-live", ExpectedVersion::Any, events)).expect("the append succeeds");
         let handled = self.stamps.recv().expect("the handler stamps each event");
         handled.saturating_duration_since(start)
+    }
+}
+
+/// A transactional projection writing one row per event, then stamping the time it applied it.
+struct StampedRows(mpsc::Sender<Instant>);
+
+impl Projection<Connection> for StampedRows {
+    const NAME: &'static str = "StampedRows";
+    type Event = OrderEvent;
+    type Error = rusqlite::Error;
+
+    fn setup(&mut self, db: &Connection) -> rusqlite::Result<()> {
+        db.execute_batch("CREATE TABLE IF NOT EXISTS stamped (position INTEGER PRIMARY KEY) STRICT")
+    }
+
+    fn reset(&mut self, db: &Connection) -> rusqlite::Result<()> {
+        db.execute_batch("DROP TABLE IF EXISTS stamped")
+    }
+
+    fn apply(
+        &mut self,
+        db: &Connection,
+        _: &OrderEvent,
+        envelope: &Envelope,
+    ) -> Result<(), ApplyError<rusqlite::Error>> {
+        let position = i64::try_from(envelope.position).unwrap_or(i64::MAX);
+        db.execute("INSERT INTO stamped (position) VALUES (?1)", [position]).map_err(ApplyError::Handler)?;
+        // The stamp is taken inside the batch, just before its commit: the commit's own time is not included.
+        let _ = self.0.send(Instant::now());
+        Ok(())
+    }
+}
+
+/// An append through a clone of the store that a transactional runner follows, applied by the runner.
+struct FollowProbe {
+    writer: SqliteStore,
+    stamps: mpsc::Receiver<Instant>,
+}
+
+impl FollowProbe {
+    fn new(runtime: &Runtime, store: SqliteStore) -> Self {
+        let (stamp, stamps) = mpsc::channel();
+        let mut runner = TransactionalRunner::new(store.clone(), StampedRows(stamp));
+        runtime.spawn(async move { runner.follow().await });
+        FollowProbe { writer: store, stamps }
+    }
+}
+
+impl Probe for FollowProbe {
+    fn round_trip(&mut self, runtime: &Runtime) -> Duration {
+        let events = encoded_events(0..1);
+        let start = Instant::now();
+        runtime.block_on(self.writer.append("Order-live", ExpectedVersion::Any, events)).expect("the append succeeds");
+        let applied = self.stamps.recv().expect("the runner applies each event");
+        applied.saturating_duration_since(start)
     }
 }

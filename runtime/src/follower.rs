@@ -1,6 +1,8 @@
 //! Following the global log: read what is there, then wait for the next commit and read again, never skipping an
 //! event and never reading one twice.
 
+use std::time::Duration;
+
 use crate::store::live::{backoff, POLL_START};
 use crate::store::LogQuery;
 use crate::{EventStore, LogEventRef, StoreError};
@@ -132,25 +134,53 @@ impl<S: EventStore> LogFollower<S> {
         E: From<StoreError> + Send,
         F: FnMut(LogEventRef<'_>) -> Result<(), E> + Send,
     {
-        let mut woken = false;
-        let mut stalled = POLL_START;
+        // A wait woken for a position the read then cannot move past (a store with gaps holding it back while an
+        // earlier position still commits) pauses before waiting again, rather than spin: see `LiveWait`.
+        let mut live = LiveWait::new();
         loop {
-            let before = self.next_position();
             let visited = self.fold_available(&mut visit).await?;
             if visited > 0 {
                 return Ok(visited);
             }
-            // Woken for an event at or past `before`, yet the read could not move past `before`: a store whose
-            // positions may have gaps holds the read back while an earlier position is still committing. Waiting
-            // again would return at once, so pause instead, as briefly as polling would. Stores without gaps never
-            // come here.
-            if woken && self.next_position() == before {
-                tokio::time::sleep(stalled).await;
-                stalled = backoff(stalled);
-                continue;
-            }
-            self.store.wait_for_events(self.next_position()).await?;
-            woken = true;
+            live.wait(&self.store, self.next_position()).await.map_err(E::from)?;
         }
+    }
+}
+
+/// The waiting half of a catch-up-then-live loop for a reader that catches up by itself (a projection runner): after
+/// each catch-up, [`LiveWait::wait`] waits for the next commit past where the catch-up ended.
+///
+/// A store whose positions may have gaps can wake a reader for a position it cannot yet read past (an earlier
+/// position is still committing, and the store holds reads back before it); a store that filters by name only in
+/// `read_all` leaves a reader before the events it does not select. Waiting again from the same position would
+/// return at once and spin, so a wait from the position the last one woke for pauses first, as briefly as polling
+/// would, doubling up to [`crate::store::live::POLL_MAX`]. Stores that advance every read to the log's end never
+/// pause.
+#[derive(Debug, Clone)]
+pub(crate) struct LiveWait {
+    /// The position the last wait waited from, once it returned.
+    woken_from: Option<u64>,
+    /// The pause before the next wait from `woken_from`.
+    stalled: Duration,
+}
+
+impl LiveWait {
+    /// A loop that has not waited yet.
+    pub(crate) fn new() -> Self {
+        LiveWait { woken_from: None, stalled: POLL_START }
+    }
+
+    /// Waits until the log holds an event at `next_position` or past it, the position the last catch-up ended at.
+    /// Cancel-safe: it holds nothing but its pacing.
+    pub(crate) async fn wait<S: EventStore>(&mut self, store: &S, next_position: u64) -> Result<(), StoreError> {
+        if self.woken_from == Some(next_position) {
+            tokio::time::sleep(self.stalled).await;
+            self.stalled = backoff(self.stalled);
+        } else {
+            self.stalled = POLL_START;
+        }
+        store.wait_for_events(next_position).await?;
+        self.woken_from = Some(next_position);
+        Ok(())
     }
 }

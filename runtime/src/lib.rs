@@ -95,6 +95,7 @@ pub use error::{ConflictError, DecodeError, DecodeErrorKind, DuplicateEventId, N
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};
 pub use event_ref::{LogEventRef, MetadataRef, RecordedEventRef};
 pub use finite::NonFinite;
+pub(crate) use follower::LiveWait;
 pub use follower::{LogFollower, FOLLOW_BATCH};
 pub use projection::{
     ApplyError, AsyncProjection, AsyncProjectionRunner, EventContext, EventPlace, Progress, Projection,

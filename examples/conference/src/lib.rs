@@ -11,7 +11,9 @@ pub mod schema {
     factum::include_schema!("conference");
 }
 
+pub mod availability;
 mod rules;
 pub mod stress;
 
+pub use availability::{Availability, AvailabilityError, SeatTable};
 pub use rules::{available, ConferenceError};

@@ -1,16 +1,19 @@
 //! Runs the conference domain: with no arguments, a short demo on an SQLite file in the temporary folder; with
-//! `stress`, many concurrent reservations against one conference, printing one JSON object of what happened.
+//! `stress`, many concurrent reservations against one conference, printing one JSON object of what happened; with
+//! `availability`, the `SeatAvailability` projection brought up to date, one JSON object per conference.
 //!
-//! `cargo run -p conference-example -- [--store URL] [stress --tasks N --capacity C --requests R [--seats K]]`
+//! `cargo run -p conference-example -- [--store URL] [stress --tasks N --capacity C --requests R [--seats K] |
+//! availability]`
 
 use clap::{Parser, Subcommand};
 use conference_example::{
+    availability::availability,
     available,
     schema::{
         AddSeats, CancelReservation, Conference, ConferenceCommand, ConferenceEvent, CreateConference, ReserveSeats,
     },
     stress::{self, Stress},
-    ConferenceError,
+    AvailabilityError, ConferenceError,
 };
 use factum::{store::AnyStore, types::Uuid, CommandError, CommandService, EventStore, RetryPolicy, SnapshotPolicy};
 
@@ -48,6 +51,9 @@ enum Command {
         #[arg(long, value_name = "UUID")]
         conference: Option<Uuid>,
     },
+    /// Brings the `SeatAvailability` projection up to date (a table in the store's SQLite file, so an `sqlite:`
+    /// store), then prints one JSON object per conference, sorted by id: conference, capacity, reserved, available.
+    Availability,
 }
 
 #[tokio::main]
@@ -60,6 +66,7 @@ async fn main() -> std::process::ExitCode {
             let stress = Stress { conference, tasks, capacity, requests, seats };
             run_stress(cli.store, &stress).await
         }
+        Some(Command::Availability) => print_availability(cli.store).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -94,6 +101,16 @@ async fn run_stress(url: Option<String>, stress: &Stress) -> Result<(), Box<dyn 
     let (_, store) = open_store(url, "factum-conference-stress.sqlite")?;
     let report = stress::run(store, stress, RetryPolicy::default()).await?;
     println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+async fn print_availability(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
+    // Without a URL there is no store to read: a fresh file would only ever print nothing.
+    let url = url.ok_or("`availability` reads a store: give it with `--store sqlite:PATH`")?;
+    let store = AnyStore::open(&url)?;
+    for conference in availability(&store).await? {
+        println!("{}", serde_json::to_string(&conference)?);
+    }
     Ok(())
 }
 
@@ -145,6 +162,20 @@ async fn demo(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
         available(&state),
         state.reservations.len()
     );
+
+    println!("\n== the SeatAvailability projection (a table in the store's file)");
+    match availability(service.store()).await {
+        Ok(conferences) => {
+            for row in conferences {
+                println!(
+                    "{}: capacity {}, reserved {}, available {}",
+                    row.conference, row.capacity, row.reserved, row.available
+                );
+            }
+        }
+        Err(AvailabilityError::NotSqlite) => println!("(not shown: {})", AvailabilityError::NotSqlite),
+        Err(error) => return Err(error.into()),
+    }
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! The stress invariants on a real SQLite file: many concurrent reservations, from tasks of one process and from
-//! several processes, never give up and never reserve a seat too many or too few.
+//! several processes, never give up and never reserve a seat too many or too few; and afterwards the
+//! `SeatAvailability` projection, caught up, agrees with the aggregate.
 
-use conference_example::schema::Conference;
+use conference_example::schema::{Conference, ConferenceState};
 use conference_example::stress::{self, Stress, StressReport};
+use conference_example::{available, Availability, SeatTable};
 use factum::store::sqlite::SqliteStore;
 use factum::types::Uuid;
 use factum::{CommandService, RetryPolicy};
@@ -21,6 +23,11 @@ fn check(report: &StressReport, capacity: u32, requests: u32, seats: u32) {
     assert_eq!((report.capacity, report.requested_seats), (capacity, requested));
 }
 
+/// The projection's row of `conference`, as the aggregate's state says it must be.
+fn agreeing(conference: Uuid, state: &ConferenceState) -> Availability {
+    Availability { conference, capacity: state.capacity, reserved: state.reserved, available: available(state) }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_tasks_fill_the_conference_exactly() {
     // (tasks, capacity, requests, seats)
@@ -29,8 +36,14 @@ async fn concurrent_tasks_fill_the_conference_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("conference.sqlite")).unwrap();
         let stress = Stress { conference: Uuid::new_v4(), tasks, capacity, requests, seats };
-        let report = stress::run(store, &stress, RetryPolicy::default()).await.unwrap();
+        let report = stress::run(store.clone(), &stress, RetryPolicy::default()).await.unwrap();
         check(&report, capacity, requests, seats);
+
+        SeatTable::runner(store.clone()).catch_up().await.unwrap();
+        let rows = store.read_tables(SeatTable::read).await.unwrap();
+        let state = CommandService::<Conference, _>::new(store).load(&stress.conference).await.unwrap().state;
+        assert_eq!(rows, [agreeing(stress.conference, &state)]);
+        assert_eq!(u64::from(rows[0].reserved), u64::from(report.reserved_seats));
     }
 }
 
@@ -70,4 +83,14 @@ fn several_processes_fill_one_conference_exactly() {
     assert_eq!(loaded.state.reserved, capacity);
     assert_eq!(loaded.state.reservations.len() as u64, accepted);
     assert_eq!(loaded.version, total + 1, "the creation (once) and one event per request");
+
+    // The projection, brought up to date by the binary's `availability`, agrees with the aggregate.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_conference-example"))
+        .args(["--store", &format!("sqlite:{}", path.display()), "availability"])
+        .output()
+        .expect("the example binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let expected = serde_json::to_string(&agreeing(conference, &loaded.state)).unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), format!("{expected}\n"));
+    assert!(expected.starts_with(&format!("{{\"conference\":\"{conference}\",\"capacity\":{capacity},")));
 }

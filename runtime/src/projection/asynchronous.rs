@@ -1,12 +1,13 @@
 //! Projections whose handlers await (a message bus, an HTTP API, another database's async client): at least once.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::time::Instant;
 
 use super::runner::{Checkpoint, PROJECTION_BATCH};
 use super::{ApplyError, EventPlace, Progress, ProjectionError};
 use crate::store::{CheckpointStore, LogQuery};
-use crate::{EventSet, EventStore, LogEventRef, RecordedEvent, StoreError};
+use crate::{EventSet, EventStore, LiveWait, LogEventRef, RecordedEvent, StoreError};
 
 /// A read model in another system, written by handlers that await.
 ///
@@ -38,7 +39,7 @@ pub trait AsyncProjection: Send {
 /// Runs an [`AsyncProjection`] **at least once**, as [`super::ProjectionRunner`] runs a synchronous one: each batch
 /// is read from the store (copied, since handlers await while holding events), applied event by event, and
 /// checkpointed after it was handled; a failing handler or an event that cannot be decoded stops the run at that event,
-/// with the checkpoint moved up to it.
+/// with the checkpoint moved up to it. [`AsyncProjectionRunner::follow`] catches up, then follows the log live.
 #[derive(Debug)]
 pub struct AsyncProjectionRunner<S, P> {
     store: S,
@@ -98,6 +99,19 @@ where
     /// Applies every subscribed event after the checkpoint, in position order, and returns the new checkpoint.
     pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
         self.catch_up_reporting(0, |_| {}).await
+    }
+
+    /// Catches up, then follows the log live, as [`super::ProjectionRunner::follow`] does: waits for the next commit
+    /// past the checkpoint and catches up again, returning only on an error. An event is handled within
+    /// microseconds of its commit through the same store, and at most [`crate::store::live::POLL_MAX`] (100 ms)
+    /// plus one read after another process's commit. Dropping the future loses nothing; the events of the batch
+    /// being handled when it was dropped are handled again by the next run (at least once).
+    pub async fn follow(&mut self) -> Result<Infallible, ProjectionError<P::Error>> {
+        let mut live = LiveWait::new();
+        loop {
+            let next = self.catch_up().await?;
+            live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+        }
     }
 
     /// Empties the read model ([`AsyncProjection::reset`], then [`AsyncProjection::setup`]) and the checkpoint, and

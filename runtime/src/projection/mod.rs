@@ -14,7 +14,10 @@
 //! - `TransactionalRunner` (SQLite) commits each batch's updates and the checkpoint in one transaction, so each event
 //!   takes effect **exactly once**, across crashes.
 //!
-//! Both stop at the first event that cannot be decoded or whose handler fails, with a [`ProjectionError`] naming the
+//! Every runner's `catch_up` applies what the log holds and returns the checkpoint; its `follow` catches up, then
+//! follows the log live (woken at commit in-process, polling for other processes' commits), until an error.
+//!
+//! All stop at the first event that cannot be decoded or whose handler fails, with a [`ProjectionError`] naming the
 //! event; nothing after it is applied, and a restart continues from the checkpoint.
 
 mod apply;

@@ -1,11 +1,12 @@
 //! The at-least-once runner: any projection, any store, checkpoint saved after handling.
 
+use std::convert::Infallible;
 use std::time::Instant;
 
 use super::apply::{apply_lent, count_subscribed, Stopped};
 use super::{Progress, Projection, ProjectionError};
 use crate::store::{CheckpointStore, LogQuery};
-use crate::{EventSet, EventStore, StoreError};
+use crate::{EventSet, EventStore, LiveWait, StoreError};
 
 /// How many events a runner reads, applies and checkpoints at a time, unless told otherwise.
 pub const PROJECTION_BATCH: usize = 512;
@@ -62,7 +63,7 @@ impl Checkpoint {
 /// ([`super::EventContext::envelope`]).
 ///
 /// [`ProjectionRunner::catch_up`] applies every subscribed event after the checkpoint and returns the new checkpoint;
-/// a live loop calls it again whenever the log has grown. A handler that fails, or an event that cannot be decoded,
+/// [`ProjectionRunner::follow`] catches up, then follows the log live. A handler that fails, or an event that cannot be decoded,
 /// stops the run at that event: the events before it are applied and checkpointed, it and those after it are not,
 /// and the next `catch_up` starts with it.
 ///
@@ -159,6 +160,24 @@ where
     /// position to continue from). The read model is set up ([`Projection::setup`]) before the first run.
     pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
         self.catch_up_reporting(0, |_| {}).await
+    }
+
+    /// Catches up, then follows the log live: waits for the next commit past the checkpoint
+    /// ([`EventStore::wait_for_events`]) and catches up again, for as long as it runs. It returns only on an error
+    /// (a handler, the decoding of an event, the store), which stops it as it stops [`ProjectionRunner::catch_up`];
+    /// stop it otherwise by dropping the future (`tokio::select!`, aborting its task).
+    ///
+    /// It never busy-loops. An event is applied within microseconds of its commit through the same store (or a
+    /// clone of it), and at most [`crate::store::live::POLL_MAX`] (100 ms) plus one read after a commit by another
+    /// process (polled from 1 ms after each wait began, at doubling pauses). Dropping the future loses nothing: the
+    /// next run continues from the checkpoint, and events applied since the last save (in the batch being handled)
+    /// are applied again, at least once as always.
+    pub async fn follow(&mut self) -> Result<Infallible, ProjectionError<P::Error>> {
+        let mut live = LiveWait::new();
+        loop {
+            let next = self.catch_up().await?;
+            live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+        }
     }
 
     /// Empties the read model ([`Projection::reset`], then [`Projection::setup`]) and the checkpoint, and replays the

@@ -1,6 +1,7 @@
 //! Projections in the store's own file: checkpoints in a table, and transactional projections whose read model
 //! tables and checkpoint commit together.
 
+use std::convert::Infallible;
 use std::time::Instant;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -8,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use super::{scan_log, sql_integer, SqliteStore, HEAD};
 use crate::projection::{apply_lent, Stopped};
 use crate::store::{CheckpointStore, LogQuery};
-use crate::{EventSet, Progress, Projection, ProjectionError, StoreError, PROJECTION_BATCH};
+use crate::{EventSet, LiveWait, Progress, Projection, ProjectionError, StoreError, PROJECTION_BATCH};
 
 const CHECKPOINT_READ: &str = "SELECT next_position FROM projection_checkpoints WHERE projection = ?1";
 const CHECKPOINT_WRITE: &str = "INSERT INTO projection_checkpoints (projection, next_position, updated_at) \
@@ -84,6 +85,7 @@ impl SqliteStore {
 /// events before it are applied again in a transaction that moves the checkpoint up to it, and the run stops with an
 /// error naming the event: a restart starts with that event, applies nothing twice, and nothing past the failure was
 /// applied.
+/// [`TransactionalRunner::follow`] catches up, then follows the log live, exactly once as well.
 #[derive(Debug)]
 pub struct TransactionalRunner<P> {
     store: SqliteStore,
@@ -135,6 +137,27 @@ impl<P: Projection<Connection>> TransactionalRunner<P> {
     /// are set up ([`Projection::setup`]) before the first batch of this runner.
     pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
         self.catch_up_reporting(0, |_| {}).await
+    }
+
+    /// Catches up, then follows the log live: waits for the next commit past the checkpoint
+    /// ([`crate::EventStore::wait_for_events`]) and catches up again, for as long as it runs. It returns only on an error (a
+    /// handler, the decoding of an event, the store), which stops it as it stops [`TransactionalRunner::catch_up`],
+    /// with the failing batch rolled back; stop it otherwise by dropping the future (`tokio::select!`, aborting its
+    /// task).
+    ///
+    /// It never busy-loops. An event is applied within microseconds of its commit through the same store (or a
+    /// clone of it), and at most [`crate::store::live::POLL_MAX`] (100 ms) plus one batch after a commit by another
+    /// process (polled from 1 ms after each wait began, at doubling pauses).
+    ///
+    /// Cancel-safe, and still exactly once: a batch is applied and checkpointed inside one synchronous step with no
+    /// await in it, so the future can only be dropped between batches or while it waits. A runner that follows
+    /// beside others of the same projection (other processes) takes turns with them batch by batch.
+    pub async fn follow(&mut self) -> Result<Infallible, ProjectionError<P::Error>> {
+        let mut live = LiveWait::new();
+        loop {
+            let next = self.catch_up().await?;
+            live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+        }
     }
 
     /// Clears the read model and the checkpoint in one transaction ([`Projection::reset`], then
