@@ -1,13 +1,12 @@
 //! Group commit: appends made concurrently through one store (and its clones) are committed together, in one
 //! transaction, so that they share one sync to disk.
 //!
-//! Each append joins a queue, then takes its turn on the connection. Whichever append gets the connection first
-//! drains the queue and writes everything in it in one `IMMEDIATE` transaction, each append inside its own savepoint
-//! with its own expected-version check: an append that fails on its own terms (a conflict, a taken event id, an event
-//! that cannot be encoded) is rolled back to its savepoint and fails alone, and the others commit. The appends that
-//! arrive while a group commits queue up behind it and form the next group, so the busier the store, the larger the
-//! groups. An append whose group was taken by another writer finds the queue empty on its turn, and its answer
-//! already there: the writer answers every append of its group before it lets go of the connection.
+//! Each append joins a queue and waits for its answer. One writer at a time (started by the append that finds none at
+//! work) drains the queue and writes everything in it in one `IMMEDIATE` transaction, each append inside its own
+//! savepoint with its own expected-version check: an append that fails on its own terms (a conflict, a taken event
+//! id, an event that cannot be encoded) is rolled back to its savepoint and fails alone, and the others commit. The
+//! appends that arrive while a group commits queue up behind it and form the next group, so the busier the store, the
+//! larger the groups; an append alone is a group of one, committed at once.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -18,8 +17,15 @@ use super::{sqlite_error, write_append, SqliteStore};
 use crate::store::live::Head;
 use crate::{AppendOutcome, ExpectedVersion, NewEvent, StoreError};
 
-/// The appends waiting for a writer, shared by a store and its clones.
-pub(super) type Queue = Arc<Mutex<Vec<Pending>>>;
+/// The appends waiting for the writer, shared by a store and its clones.
+pub(super) type Queue = Arc<Mutex<Waiting>>;
+
+/// What the queue holds: the appends not yet taken, and whether a writer is at work (and will take them).
+#[derive(Debug, Default)]
+pub(super) struct Waiting {
+    appends: Vec<Pending>,
+    writing: bool,
+}
 
 /// One append waiting in the queue, with where to send its outcome.
 pub(super) struct Pending {
@@ -54,6 +60,10 @@ enum GroupError {
 }
 
 /// Appends `events` to `stream_id` through `store`, committed together with the appends that are waiting beside it.
+///
+/// The append joins the queue; if no writer is at work, it starts one on the blocking thread pool, which writes
+/// groups until it finds the queue empty. Either way the caller waits for its own answer only, so a busy store costs
+/// one hop to a blocking thread per group rather than per append.
 pub(super) async fn append(
     store: &SqliteStore,
     stream_id: &str,
@@ -62,26 +72,55 @@ pub(super) async fn append(
 ) -> Result<AppendOutcome, StoreError> {
     let (reply, outcome) = oneshot::channel();
     let pending = Pending { stream_id: stream_id.to_owned(), expected, events, reply };
-    store.queue.lock().unwrap_or_else(PoisonError::into_inner).push(pending);
-    let queue = Arc::clone(&store.queue);
-    let head = store.head.clone();
-    store
-        .run(move |connection| {
-            commit_queued(connection, &queue, &head);
-            Ok(())
-        })
-        .await?;
-    // This append's own turn on the connection came after the writer that took it answered, or it took it itself.
+    let start_writer = {
+        let mut waiting = store.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        waiting.appends.push(pending);
+        !std::mem::replace(&mut waiting.writing, true)
+    };
+    if start_writer {
+        let (connection, queue, head) = (Arc::clone(&store.connection), Arc::clone(&store.queue), store.head.clone());
+        // The writer runs to its end even if this caller stops waiting: it holds other callers' appends too.
+        drop(tokio::task::spawn_blocking(move || write_while_queued(&connection, &queue, &head)));
+    }
     outcome.await.unwrap_or_else(|_| Err(StoreError::backend(GroupError::Unanswered)))
 }
 
-/// Drains the queue and commits what it held as one group, answering each append; an empty queue (another writer
-/// took this turn's append) is left as it is.
-fn commit_queued(connection: &mut Connection, queue: &Mutex<Vec<Pending>>, head: &Head) {
-    let group = std::mem::take(&mut *queue.lock().unwrap_or_else(PoisonError::into_inner));
-    if group.is_empty() {
-        return;
+/// The writer: takes every waiting append as one group, commits it, answers each, and starts over until the queue is
+/// empty. The connection is let go between groups, so that reads take their turns.
+fn write_while_queued(connection: &Mutex<Connection>, queue: &Mutex<Waiting>, head: &Head) {
+    let _stopped = StopGuard(queue);
+    loop {
+        let group = {
+            let mut waiting = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            if waiting.appends.is_empty() {
+                // Under the queue's lock, so that an append pushed after this sees no writer and starts one.
+                waiting.writing = false;
+                return;
+            }
+            std::mem::take(&mut waiting.appends)
+        };
+        // A panic while the lock was held rolled its transaction back as it unwound, so the connection is fine.
+        let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+        commit_group(&mut connection, group, head);
     }
+}
+
+/// Leaves the queue usable if the writer panics: the appends still waiting are dropped, so that their callers are
+/// answered ([`GroupError::Unanswered`]) rather than left waiting, and the next append starts a new writer.
+struct StopGuard<'queue>(&'queue Mutex<Waiting>);
+
+impl Drop for StopGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut waiting = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            waiting.appends.clear();
+            waiting.writing = false;
+        }
+    }
+}
+
+/// Commits `group` in one transaction and answers each of its appends.
+fn commit_group(connection: &mut Connection, group: Vec<Pending>, head: &Head) {
     let outcomes = write_group(connection, &group);
     // Followers are woken once, for the whole group, as soon as it is committed.
     if let Some(last) =
