@@ -13,12 +13,15 @@ mod sqlite_in_memory {
     factum_testkit::store_conformance_tests!(|| async { factum::store::AnyStore::open("sqlite::memory:").unwrap() });
 }
 
-/// Opens `url` and says which backend it is, or the error's message.
+/// Opens `url` and says which backend it is (an SQLite file with its durability), or the error's message.
 fn check(url: &str, expected: &str) {
     let opened = match AnyStore::open(url) {
         Ok(AnyStore::Memory(_)) => "memory".to_owned(),
         #[cfg(feature = "sqlite")]
-        Ok(AnyStore::Sqlite(_)) => "sqlite".to_owned(),
+        Ok(AnyStore::Sqlite(store)) => match store.options().durability {
+            factum::store::sqlite::Durability::Full => "sqlite".to_owned(),
+            other => format!("sqlite, {other:?}"),
+        },
         Ok(other) => format!("another store: {other:?}"),
         Err(error) => error.to_string(),
     };
@@ -35,6 +38,23 @@ fn urls_open_their_backend_or_say_what_is_wrong() {
         (format!("sqlite:{}", file.display()), "sqlite".into()),
         (format!("sqlite://{}", file.display()), "sqlite".into()),
         ("sqlite::memory:".into(), "sqlite".into()),
+        (format!("sqlite:{}?durability=relaxed", file.display()), "sqlite, Relaxed".into()),
+        (format!("sqlite://{}?durability=full", file.display()), "sqlite".into()),
+        ("sqlite::memory:?durability=relaxed".into(), "sqlite".into()),
+        (
+            format!("sqlite:{}?durability=fast", file.display()),
+            format!(
+                "`sqlite:{}?durability=fast`: unknown store option `durability=fast`: an `sqlite:` URL takes \
+                 `durability=full` or `durability=relaxed`",
+                file.display()
+            ),
+        ),
+        (
+            "sqlite:events.db?cache=shared".into(),
+            "`sqlite:events.db?cache=shared`: unknown store option `cache=shared`: an `sqlite:` URL takes \
+             `durability=full` or `durability=relaxed`"
+                .into(),
+        ),
         (
             "events.db".into(),
             "`events.db` is not a store URL: expected `memory:`, `sqlite:PATH` or `sqlite::memory:`".into(),

@@ -2,7 +2,7 @@
 
 use super::memory::MemoryStore;
 #[cfg(feature = "sqlite")]
-use super::sqlite::SqliteStore;
+use super::sqlite::{Durability, SqliteOptions, SqliteStore};
 use super::{
     AppendOutcome, CheckpointStore, EventStore, ExpectedVersion, LogFold, LogQuery, Snapshot, SnapshotStore,
     StreamAppend, StreamQuery,
@@ -16,6 +16,7 @@ use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 /// | `memory:` | a fresh [`MemoryStore`] |
 /// | `sqlite:PATH` (or `sqlite://PATH`) | [`SqliteStore::open`] on the file at `PATH`, created if missing |
 /// | `sqlite::memory:` | [`SqliteStore::open_in_memory`] |
+/// | `sqlite:PATH?durability=relaxed` | [`SqliteStore::open_with`] a relaxed [`Durability`](super::sqlite::Durability) (`full`, the default, may be named too) |
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -70,6 +71,16 @@ pub enum StoreUrlError {
         /// The URL given.
         url: String,
     },
+    /// A URL option (after `?`) that the store does not know, or whose value it does not know.
+    #[error("`{url}`: unknown store option `{option}`: {expected}")]
+    UnknownOption {
+        /// The URL given.
+        url: String,
+        /// The option as written (`name=value`).
+        option: String,
+        /// What the store accepts there.
+        expected: &'static str,
+    },
     /// The backend failed to open the store.
     #[error("cannot open the store `{url}`: {source}")]
     Open {
@@ -97,17 +108,42 @@ impl AnyStore {
             "memory" => Err(StoreUrlError::MemoryWithPath { url: url.to_owned() }),
             #[cfg(feature = "sqlite")]
             "sqlite" => {
-                let path = rest.strip_prefix("//").unwrap_or(rest);
+                let rest = rest.strip_prefix("//").unwrap_or(rest);
+                let (path, options) = match rest.split_once('?') {
+                    Some((path, query)) => (path, sqlite_options(url, query)?),
+                    None => (rest, SqliteOptions::default()),
+                };
                 let opened = match path {
                     "" => return Err(StoreUrlError::MissingPath { url: url.to_owned() }),
+                    // A database in memory has nothing to sync: the durability does not apply, but is accepted.
                     ":memory:" => SqliteStore::open_in_memory(),
-                    path => SqliteStore::open(path),
+                    path => SqliteStore::open_with(path, options),
                 };
                 opened.map(AnyStore::Sqlite).map_err(|source| StoreUrlError::Open { url: url.to_owned(), source })
             }
             _ => Err(StoreUrlError::UnknownScheme { scheme: scheme.to_owned(), url: url.to_owned(), known: KNOWN }),
         }
     }
+}
+
+/// Reads the options of an `sqlite:` URL, `name=value` pairs joined by `&`.
+#[cfg(feature = "sqlite")]
+fn sqlite_options(url: &str, query: &str) -> Result<SqliteOptions, StoreUrlError> {
+    let mut options = SqliteOptions::default();
+    for option in query.split('&').filter(|option| !option.is_empty()) {
+        let durability = option.strip_prefix("durability=").and_then(Durability::from_name);
+        match durability {
+            Some(durability) => options = options.durability(durability),
+            None => {
+                return Err(StoreUrlError::UnknownOption {
+                    url: url.to_owned(),
+                    option: option.to_owned(),
+                    expected: "an `sqlite:` URL takes `durability=full` or `durability=relaxed`",
+                })
+            }
+        }
+    }
+    Ok(options)
 }
 
 impl std::str::FromStr for AnyStore {

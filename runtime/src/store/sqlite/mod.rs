@@ -1,6 +1,8 @@
 //! The embedded event store: one SQLite file (or an in-memory database), with nothing to install or run beside it.
 
 mod batch;
+mod group;
+mod options;
 mod projection;
 mod schema;
 mod snapshot;
@@ -10,8 +12,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{OptionalExtension, Row};
 
+pub use options::{Durability, SqliteOptions};
 pub use projection::TransactionalRunner;
 /// The SQLite bindings the store is built on, so that a transactional projection's handlers write their tables
 /// without a `rusqlite` dependency of their own.
@@ -79,6 +82,15 @@ impl FoldColumns {
 /// runs in place. Appends run in a `BEGIN IMMEDIATE` transaction, which also orders them against other processes
 /// writing the same file.
 ///
+/// **Group commit.** Appends made at the same time through one store or its clones (many tasks handling commands)
+/// are committed together: one transaction, and so one sync to disk, for the whole group. Each append keeps its own
+/// atomicity and its own expected-version check inside the group (a savepoint each): one that conflicts, or whose
+/// event id is taken, fails alone, and the others commit. An append alone is committed at once; appends arriving while
+/// a group commits form the next group. [`EventStore::append_batch`] stays one all-or-nothing transaction of its own.
+///
+/// **Durability** is set when the file is opened ([`SqliteStore::open_with`], [`Durability`]): by default every
+/// acknowledged append survives a power loss.
+///
 /// Positions are given in commit order and have no gaps: each append takes the positions after the last one, inside
 /// its write transaction.
 ///
@@ -88,41 +100,64 @@ impl FoldColumns {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    /// The options the store was opened with.
+    options: SqliteOptions,
+    /// Appends waiting to be committed together by the next writer (see [`group`]).
+    queue: group::Queue,
     head: Head,
     /// Whether other connections may write the database (a file), so that waiting for events must also poll.
     shared: bool,
 }
 
 impl SqliteStore {
-    /// Opens the database file at `path`, creating it and its tables if needed, and migrating an older layout.
+    /// Opens the database file at `path`, creating it and its tables if needed, and migrating an older layout, with
+    /// the default [`SqliteOptions`]: every acknowledged append survives a power loss ([`Durability::Full`]).
     ///
-    /// The file is put in WAL mode with `synchronous=NORMAL`: a commit survives a crash of the process, and at worst
-    /// the last commits before a power loss are lost, never the file's consistency. Several processes may open a new
-    /// file at once. A file written by a newer factum is refused with [`UnsupportedSchemaVersion`] (inside
-    /// [`StoreError::Backend`]).
+    /// The file is put in WAL mode. Several processes may open a new file at once. A file written by a newer factum
+    /// is refused with [`UnsupportedSchemaVersion`] (inside [`StoreError::Backend`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteOptions::default())
+    }
+
+    /// Opens the database file at `path` as [`SqliteStore::open`] does, with `options` (e.g. a relaxed
+    /// [`Durability`]).
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref();
         let opened = || -> rusqlite::Result<Connection> {
             let connection = Connection::open(path)?;
-            schema::prepare_file(&connection)?;
+            schema::prepare_file(&connection, options.durability)?;
             Ok(connection)
         };
         let connection = opened().map_err(|source| StoreError::backend(OpenError { path: path.to_owned(), source }))?;
-        Self::with_connection(connection, path, true)
+        Self::with_connection(connection, path, options, true)
     }
 
     /// Opens a fresh database that lives in memory, gone when the last clone of the store is dropped.
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let connection = Connection::open_in_memory().map_err(sqlite_error)?;
-        Self::with_connection(connection, Path::new(":memory:"), false)
+        Self::with_connection(connection, Path::new(":memory:"), SqliteOptions::default(), false)
     }
 
-    fn with_connection(mut connection: Connection, path: &Path, shared: bool) -> Result<Self, StoreError> {
+    /// The options the store was opened with ([`SqliteOptions::default`] for a store in memory, which has nothing to
+    /// sync).
+    pub fn options(&self) -> &SqliteOptions {
+        &self.options
+    }
+
+    /// Makes a store of an open connection, prepared with `options`; `shared` says whether other processes may write
+    /// the database (a file).
+    fn with_connection(
+        mut connection: Connection,
+        path: &Path,
+        options: SqliteOptions,
+        shared: bool,
+    ) -> Result<Self, StoreError> {
         let migrated = schema::migrate(&mut connection).and_then(|()| Ok(head(&connection)?));
         match migrated {
             Ok(position) => {
                 let connection = Arc::new(Mutex::new(connection));
-                Ok(SqliteStore { connection, head: Head::new(position), shared })
+                let queue = group::Queue::default();
+                Ok(SqliteStore { connection, options, queue, head: Head::new(position), shared })
             }
             Err(schema::Refusal::Sqlite(source)) => {
                 Err(StoreError::backend(OpenError { path: path.to_owned(), source }))
@@ -198,22 +233,10 @@ fn head(connection: &Connection) -> rusqlite::Result<u64> {
     Ok(head.unwrap_or(0).max(0) as u64)
 }
 
-fn append(
-    connection: &mut Connection,
-    stream_id: &str,
-    expected: ExpectedVersion,
-    events: &[NewEvent],
-) -> Result<AppendOutcome, StoreError> {
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
-    let outcome = write_append(&transaction, stream_id, expected, events)?;
-    transaction.commit().map_err(sqlite_error)?;
-    Ok(outcome)
-}
-
-/// Checks `expected` and inserts `events` inside `transaction`, which the caller commits; on an error the caller
-/// drops the transaction, which rolls back what was inserted.
+/// Checks `expected` and inserts `events` inside the transaction (or savepoint) open on `transaction`, which the
+/// caller commits; on an error the caller rolls back what was inserted, by dropping the transaction or savepoint.
 fn write_append(
-    transaction: &rusqlite::Transaction<'_>,
+    transaction: &Connection,
     stream_id: &str,
     expected: ExpectedVersion,
     events: &[NewEvent],
@@ -580,8 +603,7 @@ impl EventStore for SqliteStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        let stream_id = stream_id.to_owned();
-        let outcome = self.run(move |connection| append(connection, &stream_id, expected, &events)).await?;
+        let outcome = group::append(self, stream_id, expected, events).await?;
         self.head.advance(outcome.position);
         Ok(outcome)
     }
@@ -677,5 +699,34 @@ mod tests {
         check(rusqlite::ffi::SQLITE_IOERR, false);
         check(rusqlite::ffi::SQLITE_CORRUPT, false);
         check(rusqlite::ffi::SQLITE_FULL, false);
+    }
+}
+
+#[cfg(test)]
+mod durability_tests {
+    use super::*;
+
+    /// Opens a file with `durability` (or with [`SqliteStore::open`] for `None`) and checks the connection's
+    /// `synchronous` pragma (SQLite answers 1 for NORMAL, 2 for FULL) and that the file is in WAL mode.
+    fn check(durability: Option<Durability>, synchronous: i64) {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("events.db");
+        let store = match durability {
+            Some(durability) => SqliteStore::open_with(&path, SqliteOptions::default().durability(durability)),
+            None => SqliteStore::open(&path),
+        }
+        .unwrap();
+        let connection = store.connection.lock().unwrap();
+        let found: i64 = connection.pragma_query_value(None, "synchronous", |row| row.get(0)).unwrap();
+        let journal: String = connection.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        assert_eq!((found, journal.as_str()), (synchronous, "wal"), "{durability:?}");
+        assert_eq!(store.options().durability, durability.unwrap_or_default());
+    }
+
+    #[test]
+    fn the_synchronous_pragma_is_what_the_durability_says() {
+        check(None, 2);
+        check(Some(Durability::Full), 2);
+        check(Some(Durability::Relaxed), 1);
     }
 }

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
+use super::Durability;
+
 /// The version of the database layout this build reads and writes, kept in SQLite's `PRAGMA user_version`.
 ///
 /// A fresh database (`user_version` 0) is given this layout on open; a file of an older layout is migrated on open,
@@ -125,18 +127,18 @@ impl From<rusqlite::Error> for Refusal {
     }
 }
 
-/// Puts a freshly opened file connection in WAL mode with `synchronous=NORMAL`.
+/// Puts a freshly opened file connection in WAL mode, with the `synchronous` setting `durability` asks for.
 ///
 /// Processes opening a brand-new file at once race to switch it to WAL, and SQLite answers the losers `SQLITE_BUSY`
 /// at once, without waiting for the busy timeout (the switch needs an exclusive lock, and waiting for it could
 /// deadlock); so the switch is retried until [`BUSY_TIMEOUT`] has passed.
-pub(super) fn prepare_file(connection: &Connection) -> rusqlite::Result<()> {
+pub(super) fn prepare_file(connection: &Connection, durability: Durability) -> rusqlite::Result<()> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
     // Setting the journal mode answers with the mode in force, which `pragma_update` would reject as a result.
     retry_while_busy(|| {
         connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
     })?;
-    retry_while_busy(|| connection.pragma_update(None, "synchronous", "NORMAL"))
+    retry_while_busy(|| connection.pragma_update(None, "synchronous", durability.synchronous()))
 }
 
 /// Brings the database to [`SCHEMA_VERSION`], in one `IMMEDIATE` transaction, so that processes opening a file at
