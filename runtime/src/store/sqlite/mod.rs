@@ -4,6 +4,7 @@ mod batch;
 mod group;
 mod options;
 mod projection;
+mod readers;
 mod schema;
 mod snapshot;
 mod stream_query;
@@ -75,8 +76,12 @@ impl FoldColumns {
 
 /// An event store in an SQLite database.
 ///
-/// Clones are cheap and share one connection; operations of one store take turns on it. Appends and copying reads
-/// run on tokio's blocking thread pool, so async callers are never blocked by disk I/O. Folds run their visitor where
+/// Clones are cheap and share one write connection: appends, checkpoints, snapshots and transactional projections
+/// take turns on it. Reads of a store in a file (loads, folds, log reads, stream versions, checkpoints and snapshots
+/// read back) take one of a few read-only connections of their own, so that a load never waits for the writer: in WAL
+/// mode readers work beside the writer, and each read sees the file as of the last commit before it began, never part
+/// of a commit. A store in memory reads on its one connection, which another connection could not see. Appends and
+/// copying reads run on tokio's blocking thread pool, so async callers are never blocked by disk I/O. Folds run their visitor where
 /// they read, so that rows are lent rather than copied, and the visitor need not be `'static`: on a multi-threaded
 /// runtime the task's worker thread is handed to the blocking pool for the fold (`block_in_place`), elsewhere the fold
 /// runs in place. Appends run in a `BEGIN IMMEDIATE` transaction, which also orders them against other processes
@@ -99,7 +104,10 @@ impl FoldColumns {
 /// trait). A store in memory has no other writer, and never polls.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// The write connection (and, in memory, the only one).
     connection: Arc<Mutex<Connection>>,
+    /// The read connections of a store in a file; `None` in memory.
+    readers: Option<Arc<readers::Readers>>,
     /// The options the store was opened with.
     options: SqliteOptions,
     /// Appends waiting to be committed together by the next writer (see [`group`]).
@@ -157,7 +165,8 @@ impl SqliteStore {
             Ok(position) => {
                 let connection = Arc::new(Mutex::new(connection));
                 let queue = group::Queue::default();
-                Ok(SqliteStore { connection, options, queue, head: Head::new(position), shared })
+                let readers = shared.then(|| Arc::new(readers::Readers::new(path)));
+                Ok(SqliteStore { connection, readers, options, queue, head: Head::new(position), shared })
             }
             Err(schema::Refusal::Sqlite(source)) => {
                 Err(StoreError::backend(OpenError { path: path.to_owned(), source }))
@@ -177,16 +186,35 @@ impl SqliteStore {
         T: Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
-        let work = tokio::task::spawn_blocking(move || {
+        blocking(move || {
             // A panic while the lock was held rolled its transaction back as it unwound, so the connection is fine.
             let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
             work(&mut connection)
-        });
-        match work.await {
-            Ok(result) => result,
-            // A panic on the blocking thread stays a panic, as it would have without the hop.
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(error) => Err(StoreError::backend(error)),
+        })
+        .await
+    }
+
+    /// Runs the read `work` on a read connection (in memory, on the one connection), on the blocking thread pool.
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.readers {
+            Some(readers) => {
+                let readers = Arc::clone(readers);
+                blocking(move || readers.with(work)).await
+            }
+            None => self.run(work).await,
+        }
+    }
+
+    /// Runs the read `work` on a read connection (in memory, on the one connection) here, on the calling thread, as
+    /// [`SqliteStore::run_here`] runs its work.
+    fn read_here<T, E: From<StoreError>>(&self, work: impl FnOnce(&mut Connection) -> Result<T, E>) -> Result<T, E> {
+        match &self.readers {
+            Some(readers) => in_place(|| readers.with_connection(work))?,
+            None => self.run_here(work),
         }
     }
 
@@ -196,17 +224,34 @@ impl SqliteStore {
     /// runtime's other tasks move to other workers while this one waits for the disk; on any other runtime (or none)
     /// the work simply runs, as a synchronous read would.
     fn run_here<T>(&self, work: impl FnOnce(&mut Connection) -> T) -> T {
-        let work = || {
+        in_place(|| {
             // A panic while the lock was held rolled its transaction back as it unwound, so the connection is fine.
             let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
             work(&mut connection)
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(work)
-            }
-            _ => work(),
+        })
+    }
+}
+
+/// Runs `work` on tokio's blocking thread pool and waits for it.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        // A panic on the blocking thread stays a panic, as it would have without the hop.
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => Err(StoreError::backend(error)),
+    }
+}
+
+/// Runs blocking `work` here: on a multi-threaded tokio runtime the worker thread is first handed over to the blocking
+/// pool (`block_in_place`), elsewhere the work simply runs.
+fn in_place<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
         }
+        _ => work(),
     }
 }
 
@@ -618,17 +663,17 @@ impl EventStore for SqliteStore {
 
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
         let stream_id = stream_id.to_owned();
-        self.run(move |connection| read_stream(connection, &stream_id, from_version)).await
+        self.read(move |connection| read_stream(connection, &stream_id, from_version)).await
     }
 
     async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
         let query = query.clone();
-        self.run(move |connection| read_all(connection, &query)).await
+        self.read(move |connection| read_all(connection, &query)).await
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
         let stream_id = stream_id.to_owned();
-        self.run(move |connection| {
+        self.read(move |connection| {
             let version: Option<i64> = connection
                 .prepare_cached(STREAM_VERSION)
                 .and_then(|mut statement| statement.query_row([&stream_id], |row| row.get(0)).optional())
@@ -642,7 +687,7 @@ impl EventStore for SqliteStore {
         if !self.shared {
             return Ok(self.head.wait(from_position).await);
         }
-        let poll = || self.run(|connection| head(connection).map_err(sqlite_error));
+        let poll = || self.read(|connection| head(connection).map_err(sqlite_error));
         self.head.wait_or_poll(from_position, poll).await
     }
 
@@ -651,7 +696,7 @@ impl EventStore for SqliteStore {
         T: Send,
         F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
-        self.run_here(|connection| fold_stream(connection, stream_id, from_version, init, visit))
+        self.read_here(|connection| fold_stream(connection, stream_id, from_version, init, visit))
     }
 
     async fn fold_stream_query<T, F>(
@@ -665,7 +710,7 @@ impl EventStore for SqliteStore {
         T: Send,
         F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
     {
-        self.run_here(|connection| stream_query::fold_stream_query(connection, stream_id, query, init, visit))
+        self.read_here(|connection| stream_query::fold_stream_query(connection, stream_id, query, init, visit))
     }
 
     async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>
@@ -674,7 +719,7 @@ impl EventStore for SqliteStore {
         E: From<StoreError> + Send,
         F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
     {
-        self.run_here(|connection| fold_all(connection, query, init, visit))
+        self.read_here(|connection| fold_all(connection, query, init, visit))
     }
 }
 

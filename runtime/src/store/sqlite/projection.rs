@@ -42,7 +42,7 @@ fn delete_checkpoint(connection: &Connection, projection: &str) -> Result<(), St
 impl CheckpointStore for SqliteStore {
     async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
         let projection = projection.to_owned();
-        self.run(move |connection| read_checkpoint(connection, &projection)).await
+        self.read(move |connection| read_checkpoint(connection, &projection)).await
     }
 
     async fn save_checkpoint(&self, projection: &str, next_position: u64) -> Result<(), StoreError> {
@@ -57,10 +57,11 @@ impl CheckpointStore for SqliteStore {
 }
 
 impl SqliteStore {
-    /// Runs `read` on the store's connection inside a read transaction, so that it sees one consistent state of the
-    /// file: how an application reads the tables of a transactional projection.
+    /// Runs `read` inside a read transaction, so that it sees one consistent state of the file: how an application
+    /// reads the tables of a transactional projection. For a store in a file the connection is one of the store's
+    /// read-only connections, which does not wait for the writer (and refuses writes).
     pub async fn read_tables<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
-        self.run_here(|connection| {
+        self.read_here(|connection| {
             let transaction = connection.transaction().map_err(super::sqlite_error)?;
             let result = read(&transaction).map_err(super::sqlite_error)?;
             transaction.commit().map_err(super::sqlite_error)?;

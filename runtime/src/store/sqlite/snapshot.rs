@@ -69,7 +69,7 @@ fn write_snapshot(connection: &Connection, stream_id: &str, snapshot: &Snapshot)
 impl SnapshotStore for SqliteStore {
     async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
         // A read of one row, where the caller is, as a fold would be: no hop to the blocking pool for it.
-        self.run_here(|connection| read_snapshot(connection, stream_id))
+        self.read_here(|connection| read_snapshot(connection, stream_id))
     }
 
     async fn save_snapshot(&self, stream_id: &str, snapshot: Snapshot) -> Result<(), StoreError> {
