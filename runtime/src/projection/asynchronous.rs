@@ -4,8 +4,10 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use super::runner::{Checkpoint, PROJECTION_BATCH};
-use super::{ApplyError, EventPlace, Progress, ProjectionError};
+use super::{trace, ApplyError, EventPlace, Progress, ProjectionError};
 use crate::store::{CheckpointStore, LogQuery};
 use crate::{EventSet, EventStore, LiveWait, LogEventRef, RecordedEvent, StoreError};
 
@@ -98,7 +100,8 @@ where
 
     /// Applies every subscribed event after the checkpoint, in position order, and returns the new checkpoint.
     pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
-        self.catch_up_reporting(0, |_| {}).await
+        let span = trace::run_span(P::NAME, "catch_up");
+        self.catch_up_reporting(0, |_| {}).instrument(span).await
     }
 
     /// Catches up, then follows the log live, as [`super::ProjectionRunner::follow`] does: waits for the next commit
@@ -107,16 +110,27 @@ where
     /// plus one read after another process's commit. Dropping the future loses nothing; the events of the batch
     /// being handled when it was dropped are handled again by the next run (at least once).
     pub async fn follow(&mut self) -> Result<Infallible, ProjectionError<P::Error>> {
-        let mut live = LiveWait::new();
-        loop {
-            let next = self.catch_up().await?;
-            live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+        let span = trace::run_span(P::NAME, "follow");
+        async {
+            let mut live = LiveWait::new();
+            loop {
+                let next = self.catch_up().await?;
+                live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+            }
         }
+        .instrument(span)
+        .await
     }
 
     /// Empties the read model ([`AsyncProjection::reset`], then [`AsyncProjection::setup`]) and the checkpoint, and
     /// replays the log from the start, calling `progress` after every batch; returns the new checkpoint.
     pub async fn rebuild(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
+        let span = trace::run_span(P::NAME, "rebuild");
+        self.rebuild_reporting(progress).instrument(span).await
+    }
+
+    /// Rebuilds, as [`AsyncProjectionRunner::rebuild`] describes, inside its span.
+    async fn rebuild_reporting(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
         let store_failed = |source| ProjectionError::store(P::NAME, source);
         self.checkpoint.reset(&self.store, P::NAME).await.map_err(store_failed)?;
         let total = super::apply::count_subscribed(&self.store, P::Event::NAMES, 1).await.map_err(store_failed)?;
@@ -171,6 +185,9 @@ where
                 self.checkpoint.save(&self.store, P::NAME, read.next_position).await.map_err(store_failed)?;
                 next = read.next_position;
             }
+            let head =
+                trace::head_after(&self.store, read.accumulator.len(), self.batch, next).await.map_err(store_failed)?;
+            trace::batch_applied(read.accumulator.len(), next, head);
             progress(&Progress { projection: P::NAME, done, total, next_position: next, elapsed: started.elapsed() });
             if read.accumulator.len() < self.batch {
                 return Ok(next);

@@ -25,6 +25,7 @@ mod asynchronous;
 mod error;
 mod progress;
 mod runner;
+pub(crate) mod trace;
 
 pub(crate) use apply::{apply_lent, Stopped};
 pub use asynchronous::{AsyncProjection, AsyncProjectionRunner};

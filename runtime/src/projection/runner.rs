@@ -3,8 +3,10 @@
 use std::convert::Infallible;
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use super::apply::{apply_lent, count_subscribed, Stopped};
-use super::{Progress, Projection, ProjectionError};
+use super::{trace, Progress, Projection, ProjectionError};
 use crate::store::{CheckpointStore, LogQuery};
 use crate::{EventSet, EventStore, LiveWait, StoreError};
 
@@ -159,7 +161,8 @@ where
     /// Applies every subscribed event after the checkpoint, in position order, and returns the new checkpoint (the
     /// position to continue from). The read model is set up ([`Projection::setup`]) before the first run.
     pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
-        self.catch_up_reporting(0, |_| {}).await
+        let span = trace::run_span(P::NAME, "catch_up");
+        self.catch_up_reporting(0, |_| {}).instrument(span).await
     }
 
     /// Catches up, then follows the log live: waits for the next commit past the checkpoint
@@ -173,16 +176,27 @@ where
     /// next run continues from the checkpoint, and events applied since the last save (in the batch being handled)
     /// are applied again, at least once as always.
     pub async fn follow(&mut self) -> Result<Infallible, ProjectionError<P::Error>> {
-        let mut live = LiveWait::new();
-        loop {
-            let next = self.catch_up().await?;
-            live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+        let span = trace::run_span(P::NAME, "follow");
+        async {
+            let mut live = LiveWait::new();
+            loop {
+                let next = self.catch_up().await?;
+                live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+            }
         }
+        .instrument(span)
+        .await
     }
 
     /// Empties the read model ([`Projection::reset`], then [`Projection::setup`]) and the checkpoint, and replays the
     /// log from the start, calling `progress` after every batch; returns the new checkpoint.
     pub async fn rebuild(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
+        let span = trace::run_span(P::NAME, "rebuild");
+        self.rebuild_reporting(progress).instrument(span).await
+    }
+
+    /// Rebuilds, as [`ProjectionRunner::rebuild`] describes, inside its span.
+    async fn rebuild_reporting(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
         // The checkpoint goes first: a crash between the two replays onto the old read model (at least once), where
         // the other order would leave an empty read model that skips history.
         self.checkpoint.reset(&self.store, P::NAME).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
@@ -242,6 +256,10 @@ where
                 self.save(next_position).await?;
                 next = next_position;
             }
+            let head = trace::head_after(&self.store, applied, self.batch, next)
+                .await
+                .map_err(|source| ProjectionError::store(P::NAME, source))?;
+            trace::batch_applied(applied, next, head);
             progress(&Progress { projection: P::NAME, done, total, next_position: next, elapsed: started.elapsed() });
             if applied < self.batch {
                 return Ok(next);

@@ -5,9 +5,10 @@ use std::convert::Infallible;
 use std::time::Instant;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use tracing::Instrument;
 
 use super::{scan_log, sql_integer, SqliteStore, HEAD};
-use crate::projection::{apply_lent, Stopped};
+use crate::projection::{apply_lent, trace, Stopped};
 use crate::store::{CheckpointStore, LogQuery};
 use crate::{EventSet, LiveWait, Progress, Projection, ProjectionError, StoreError, PROJECTION_BATCH};
 
@@ -137,7 +138,8 @@ impl<P: Projection<Connection>> TransactionalRunner<P> {
     /// Applies every subscribed event after the checkpoint, batch by batch, and returns the new checkpoint. The tables
     /// are set up ([`Projection::setup`]) before the first batch of this runner.
     pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
-        self.catch_up_reporting(0, |_| {}).await
+        let span = trace::run_span(P::NAME, "catch_up");
+        self.catch_up_reporting(0, |_| {}).instrument(span).await
     }
 
     /// Catches up, then follows the log live: waits for the next commit past the checkpoint
@@ -154,11 +156,16 @@ impl<P: Projection<Connection>> TransactionalRunner<P> {
     /// await in it, so the future can only be dropped between batches or while it waits. A runner that follows
     /// beside others of the same projection (other processes) takes turns with them batch by batch.
     pub async fn follow(&mut self) -> Result<Infallible, ProjectionError<P::Error>> {
-        let mut live = LiveWait::new();
-        loop {
-            let next = self.catch_up().await?;
-            live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+        let span = trace::run_span(P::NAME, "follow");
+        async {
+            let mut live = LiveWait::new();
+            loop {
+                let next = self.catch_up().await?;
+                live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
+            }
         }
+        .instrument(span)
+        .await
     }
 
     /// Clears the read model and the checkpoint in one transaction ([`Projection::reset`], then
@@ -166,10 +173,15 @@ impl<P: Projection<Connection>> TransactionalRunner<P> {
     /// returns the new checkpoint. A crash during the replay leaves a consistent, partly rebuilt read model that the
     /// next `catch_up` completes.
     pub async fn rebuild(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
-        let projection = &mut self.projection;
-        let total = self.store.run_here(|connection| reset(connection, projection))?;
-        self.set_up = true;
-        self.catch_up_reporting(total, progress).await
+        let span = trace::run_span(P::NAME, "rebuild");
+        async {
+            let projection = &mut self.projection;
+            let total = self.store.run_here(|connection| reset(connection, projection))?;
+            self.set_up = true;
+            self.catch_up_reporting(total, progress).await
+        }
+        .instrument(span)
+        .await
     }
 
     /// Catches up, calling `progress` after every batch with `total` as the events ahead.
@@ -186,7 +198,9 @@ impl<P: Projection<Connection>> TransactionalRunner<P> {
         let started = Instant::now();
         let mut done = 0;
         loop {
-            let (applied, next) = self.store.run_here(|connection| apply_batch(connection, projection, self.batch))?;
+            let Batch { applied, next, head } =
+                self.store.run_here(|connection| apply_batch(connection, projection, self.batch))?;
+            trace::batch_applied(applied, next, head);
             done += applied as u64;
             progress(&Progress { projection: P::NAME, done, total, next_position: next, elapsed: started.elapsed() });
             if applied < self.batch {
@@ -244,8 +258,17 @@ fn count_subscribed(connection: &Connection, names: &[&str]) -> rusqlite::Result
     Ok(count.max(0) as u64)
 }
 
-/// Applies the next batch after the checkpoint and moves the checkpoint past it, in one `IMMEDIATE` transaction;
-/// returns how many events were applied and the new checkpoint.
+/// What applying a batch came to.
+struct Batch {
+    /// How many events were applied.
+    applied: usize,
+    /// The new checkpoint.
+    next: u64,
+    /// The position of the log's last event, read in the batch's transaction.
+    head: u64,
+}
+
+/// Applies the next batch after the checkpoint and moves the checkpoint past it, in one `IMMEDIATE` transaction.
 ///
 /// When an event stops the batch (it cannot be decoded, or its handler fails), that transaction is rolled back and
 /// the events before the one that stopped it are applied again in a transaction of their own, which moves the
@@ -255,7 +278,7 @@ fn apply_batch<P: Projection<Connection>>(
     connection: &mut Connection,
     projection: &mut P,
     batch: usize,
-) -> Result<(usize, u64), ProjectionError<P::Error>> {
+) -> Result<Batch, ProjectionError<P::Error>> {
     match apply_range(connection, projection, batch, None) {
         Err(error) => {
             if let Some(stopped_at) = error.event().map(|event| event.position) {
@@ -275,7 +298,7 @@ fn apply_range<P: Projection<Connection>>(
     projection: &mut P,
     batch: usize,
     before: Option<u64>,
-) -> Result<(usize, u64), ProjectionError<P::Error>> {
+) -> Result<Batch, ProjectionError<P::Error>> {
     let store_failed = |source| ProjectionError::store(P::NAME, source);
     // The write lock is taken first, so that the checkpoint read here is the one this transaction replaces: a runner
     // of the same projection in another process waits for it rather than apply the same batch.
@@ -291,22 +314,21 @@ fn apply_range<P: Projection<Connection>>(
         apply_lent(projection, &transaction, event).map_err(Stopped::Projection)
     })
     .map_err(|stopped| stopped.into_error(P::NAME))?;
+    // One seek to the end of the table. No append can commit while this transaction holds the write lock.
+    let head: Option<i64> = transaction
+        .prepare_cached(HEAD)
+        .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
+        .map_err(|source| store_failed(super::sqlite_error(source)))?;
+    let head = head.unwrap_or(0).max(0) as u64;
     let next = match (before, last) {
         (Some(before), _) => before.max(from),
         (None, Some(last)) if applied == batch => last + 1,
-        // Fewer than a batch: every subscribed event up to the head was seen, and no append can commit while this
-        // transaction holds the write lock, so the projection continues after the head.
-        (None, _) => {
-            let head: Option<i64> = transaction
-                .prepare_cached(HEAD)
-                .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
-                .map_err(|source| store_failed(super::sqlite_error(source)))?;
-            (head.unwrap_or(0).max(0) as u64 + 1).max(from)
-        }
+        // Fewer than a batch: every subscribed event up to the head was seen, so the projection continues after it.
+        (None, _) => (head + 1).max(from),
     };
     if next != from {
         write_checkpoint(&transaction, P::NAME, next).map_err(store_failed)?;
     }
     transaction.commit().map_err(|source| store_failed(super::sqlite_error(source)))?;
-    Ok((applied, next))
+    Ok(Batch { applied, next, head })
 }
