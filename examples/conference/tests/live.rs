@@ -134,6 +134,14 @@ async fn runners_follow_the_appends_of_other_processes() {
     assert_eq!(log.len() as u32, processes * requests + 1, "the creation and one event per request");
     assert_eq!(receive(&mut received_in_table, log.len()).await, log, "in order, once each");
     assert_eq!(receive(&mut received_in_memory, log.len()).await, log, "in order, once each");
+    // A handler is called inside its batch's transaction, before the commit that a read on another connection sees:
+    // the table is whole once the checkpoint, committed with it, has passed the log's end.
+    let end = log.last().copied().unwrap_or(0) + 1;
+    let started = Instant::now();
+    while store.checkpoint("SeenInTable").await.unwrap() < end {
+        assert!(started.elapsed() < PATIENCE, "the table of seen positions did not catch up");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     let in_table: Vec<u64> = store
         .read_tables(|db| {
             db.prepare("SELECT position FROM seen ORDER BY position")?
@@ -145,7 +153,6 @@ async fn runners_follow_the_appends_of_other_processes() {
     assert_eq!(in_table, log);
 
     // The seat table catches up too, and then agrees with the aggregate.
-    let end = log.last().copied().unwrap_or(0) + 1;
     let started = Instant::now();
     while store.checkpoint("SeatAvailability").await.unwrap() < end {
         assert!(started.elapsed() < PATIENCE, "the seat table did not catch up");
