@@ -10,7 +10,10 @@ use std::task::{Context, Waker};
 use common::*;
 use factum::store::memory::MemoryStore;
 use factum::store::sqlite::{SqliteStore, TransactionalRunner};
-use factum::{ApplyError, Envelope, EventStore, ExpectedVersion, NewEvent, Projection, ProjectionRunner};
+use factum::{
+    ApplyError, AsyncProjection, AsyncProjectionRunner, Envelope, EventStore, ExpectedVersion, NewEvent, Projection,
+    ProjectionRunner,
+};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -83,6 +86,26 @@ impl<Db> Projection<Db> for Count {
     }
 
     fn apply(&mut self, _: &Db, _: &AccountEvent, _: &Envelope) -> Result<(), ApplyError<Self::Error>> {
+        self.0 += 1;
+        Ok(())
+    }
+}
+
+impl AsyncProjection for Count {
+    const NAME: &'static str = "Count";
+    type Event = AccountEvent;
+    type Error = std::convert::Infallible;
+
+    async fn setup(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    async fn reset(&mut self) -> Result<(), Self::Error> {
+        self.0 = 0;
+        Ok(())
+    }
+
+    async fn apply(&mut self, _: &AccountEvent, _: &Envelope) -> Result<(), ApplyError<Self::Error>> {
         self.0 += 1;
         Ok(())
     }
@@ -180,4 +203,19 @@ fn a_transactional_catch_up_and_rebuild_are_spans_with_an_event_per_batch() {
     expected.extend(BATCHES_OF_TWO);
     check(|| assert_eq!(runtime.block_on(runner.rebuild(|_| {})).unwrap(), 6), &expected);
     assert_eq!(runner.projection().0, 5);
+}
+
+#[test]
+fn an_async_catch_up_and_rebuild_are_spans_with_an_event_per_batch() {
+    let runtime = runtime();
+    let store = MemoryStore::new();
+    runtime.block_on(five_events(&store));
+    let mut runner = AsyncProjectionRunner::new(&store, Count::default()).batch_size(2);
+    let mut expected = vec!["span projection projection=\"Count\" run=\"catch_up\""];
+    expected.extend(BATCHES_OF_TWO);
+    check(|| assert_eq!(runtime.block_on(runner.catch_up()).unwrap(), 6), &expected);
+
+    let mut expected = vec!["span projection projection=\"Count\" run=\"rebuild\""];
+    expected.extend(BATCHES_OF_TWO);
+    check(|| assert_eq!(runtime.block_on(runner.rebuild(|_| {})).unwrap(), 6), &expected);
 }
