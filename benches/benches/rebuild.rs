@@ -1,9 +1,10 @@
 //! A transactional projection's rebuild against a hand-written loop doing the same work (`factum_benches::raw_tables`),
-//! in one run, on the same SQLite file.
+//! in one run, on the same SQLite file, both with `synchronous=NORMAL` (`factum_benches::store_options`,
+//! `Durability::Relaxed`).
 //!
-//! - `rebuild/{factum,raw}/100000`: the `OrderSummary` tables (`orders_example::OrderTables`: a row per order and
-//!   running totals) rebuilt from a log of 100,000 events (10,000 orders of 10 events, interleaved as orders come and
-//!   go; the projection subscribes to 6 in 10 of them), 512 events per transaction:
+//! - `rebuild/{factum,raw}/1000000`: the `OrderSummary` tables (`orders_example::OrderTables`: a row per order and
+//!   running totals) rebuilt from a log of 1,000,000 events (100,000 orders of 10 events, interleaved as orders come
+//!   and go; the projection subscribes to 6 in 10 of them), 512 events per transaction:
 //!   `TransactionalRunner::rebuild` against a loop running the store's SQL, decoding each row where it lies and
 //!   calling the same handler methods inside the same transactions, checkpoint included.
 //!
@@ -23,7 +24,7 @@ use orders_example::schema::{OrderEvent, OrderShipped, OrderSummary};
 use orders_example::OrderTables;
 
 /// The orders of the log, and the events of each, when timed.
-const ORDERS: usize = 10_000;
+const ORDERS: usize = 100_000;
 const ROUNDS: usize = 10;
 /// The orders of the log when the benchmark only runs once to check it.
 const ORDERS_CHECKED: usize = 200;
@@ -56,7 +57,7 @@ fn rebuild(criterion: &mut Criterion, orders: usize) -> u64 {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a current-thread tokio runtime");
     let directory = tempfile::tempdir().expect("a temporary directory");
     let path = directory.path().join("events.sqlite");
-    let store = SqliteStore::open(&path).expect("a new SQLite store");
+    let store = SqliteStore::open_with(&path, factum_benches::store_options()).expect("a new SQLite store");
     let streams: Vec<String> = (0..orders).map(|_| format!("Order-{}", factum::types::Uuid::new_v4())).collect();
     runtime.block_on(async {
         for round in 0..ROUNDS {

@@ -1,4 +1,5 @@
 //! The SQLite event store against hand-written rusqlite doing the same work (`factum_benches::raw`), in one run.
+//! Both sides run with `synchronous=NORMAL` (`factum_benches::store_options`, `Durability::Relaxed`).
 //!
 //! - `append/{factum,raw}/{1,100,1000}`: one append of that many order events to a new stream, on a database file
 //!   in a temporary directory. Factum's is `SqliteStore::append`, awaited on a current-thread tokio runtime, so it
@@ -8,8 +9,8 @@
 //!
 //! - `project/{factum,raw}/100000`: the `OrderSummary` projection over a log of 100,000 events (10,000 orders of 10
 //!   events, interleaved as orders come and go; the projection subscribes to 6 in 10 of them):
-//!   `ProjectionRunner::held(..).catch_up()` against a hand-written loop running the store's SQL, decoding each row where it lies and
-//!   calling the same handler methods with an envelope.
+//!   `ProjectionRunner::held(..).catch_up()` against a hand-written loop running the store's SQL, decoding each row
+//!   where it lies and calling the same handler methods with an envelope.
 //!
 //! The run ends with a table of Factum ÷ baseline ratios and whether each meets its target. Setup (encoding the
 //! events to append, a fresh database file per sample) is never timed: each benchmark times itself with
@@ -99,7 +100,8 @@ struct Database {
 impl Database {
     fn new() -> Self {
         let directory = tempfile::tempdir().expect("a temporary directory");
-        SqliteStore::open(directory.path().join("events.sqlite")).expect("a new SQLite store");
+        SqliteStore::open_with(directory.path().join("events.sqlite"), factum_benches::store_options())
+            .expect("a new SQLite store");
         Database { directory }
     }
 
@@ -123,7 +125,8 @@ fn appends(criterion: &mut Criterion, runtime: &Runtime) {
         group.bench_with_input(BenchmarkId::new("factum", batch), &events, |bencher, events| {
             bencher.iter_custom(|iterations| {
                 let database = Database::new();
-                let store = SqliteStore::open(database.path()).expect("the store opens its own file");
+                let store = SqliteStore::open_with(database.path(), factum_benches::store_options())
+                    .expect("the store opens its own file");
                 runtime.block_on(async {
                     let mut elapsed = Duration::ZERO;
                     for _ in 0..iterations {
@@ -162,7 +165,8 @@ fn appends(criterion: &mut Criterion, runtime: &Runtime) {
 
 fn load(criterion: &mut Criterion, runtime: &Runtime) {
     let database = Database::new();
-    let store = SqliteStore::open(database.path()).expect("the store opens its own file");
+    let store =
+        SqliteStore::open_with(database.path(), factum_benches::store_options()).expect("the store opens its own file");
     let stream_id = new_stream_id();
     runtime.block_on(async {
         for _ in 0..OTHER_ORDERS {
@@ -212,7 +216,8 @@ fn load(criterion: &mut Criterion, runtime: &Runtime) {
 
 fn project(criterion: &mut Criterion, runtime: &Runtime) {
     let database = Database::new();
-    let store = SqliteStore::open(database.path()).expect("the store opens its own file");
+    let store =
+        SqliteStore::open_with(database.path(), factum_benches::store_options()).expect("the store opens its own file");
     let orders: Vec<String> = (0..PROJECTED_ORDERS).map(|_| new_stream_id()).collect();
     runtime.block_on(async {
         for round in 0..PROJECTED_ROUNDS {

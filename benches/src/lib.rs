@@ -14,3 +14,10 @@ pub mod raw_tables;
 pub mod report;
 pub mod schemas;
 pub mod value_upcaster;
+
+/// The durability the store benchmarks open `SqliteStore` with: `Durability::Relaxed` (`synchronous=NORMAL`), which
+/// their hand-written baselines set too, so that both sides do the same work and the ratios measure what Factum adds
+/// rather than fsyncs. The group-commit and reads benchmarks measure durable commits (`Durability::Full`).
+pub fn store_options() -> factum::store::sqlite::SqliteOptions {
+    factum::store::sqlite::SqliteOptions::default().durability(factum::store::sqlite::Durability::Relaxed)
+}
