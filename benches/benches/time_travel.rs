@@ -4,7 +4,8 @@
 //!   (`load_as_of`, `AsOf::Time`: the store tests each row's time in SQL) against `factum::load` of the same stream.
 //!   The time bound should cost next to nothing.
 //! - `project_as_of/{factum,catch_up}/N`: the `OrderSummary` projection as of an instant after every event of
-//!   a log of N (`project_as_of`, one read) against `ProjectionRunner::held(..).catch_up()` from the start (reads of 512).
+//!   a log of N (`project_as_of`, one read) against `ProjectionRunner::held(..).catch_up()` from the start (reads of
+//!   512).
 //! - `import/{batch,one_append}/N`: N order events as one `append_batch` of N appends of one event each, interleaved
 //!   over N/10 streams the way an imported log interleaves them, against the same events as one append to one
 //!   stream, the store's fastest write: what the bookkeeping of a batch (one expectation check per append) costs.
