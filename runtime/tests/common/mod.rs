@@ -3,6 +3,8 @@
 // Each test crate uses a different part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod recorder;
+
 use factum::{decode_payload, encode_payload, Aggregate, Decide, DecodeErrorKind, Event, EventSet};
 use serde::{Deserialize, Serialize};
 
