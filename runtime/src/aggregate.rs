@@ -15,6 +15,16 @@ pub struct StreamIdError {
     pub problem: String,
 }
 
+/// Every command an aggregate accepts, as one type ([`Aggregate::Command`]): what the runtime asks of it beyond the
+/// value itself.
+///
+/// Generated code implements this for every aggregate's command enum, which also has `name` as a method of its own.
+pub trait CommandSet: Clone + std::fmt::Debug + Send + Sync {
+    /// The command's name as the schema declares it (`PayOrder`): what the command service writes to its `tracing`
+    /// spans, which never hold a command's contents.
+    fn name(&self) -> &'static str;
+}
+
 /// A consistency boundary: commands are decided against its state, and its state is the fold of its events.
 ///
 /// Generated code implements this for the marker type of every aggregate in a schema, dispatching to the typed
@@ -35,7 +45,7 @@ pub trait Aggregate: Send + Sync + 'static {
     /// What is known about one instance: the fold of its events, starting from `Default`.
     type State: Default + Clone + std::fmt::Debug + Send + Sync;
     /// Every command the aggregate accepts.
-    type Command: Clone + std::fmt::Debug + Send + Sync;
+    type Command: CommandSet;
     /// Every event the aggregate records.
     type Event: EventSet;
 

@@ -1,5 +1,9 @@
 //! Recorded events lent by a store while it folds a stream or the log: borrowed from its buffers instead of copied.
 
+use std::any::Any;
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use crate::{DecodeError, DecodeErrorKind, Envelope, EventSet, Metadata, RecordedEvent, StoreError, Timestamp};
 
 /// A recorded event borrowed from a store's own buffers, as [`crate::EventStore::fold_stream`] hands them out.
@@ -8,6 +12,9 @@ use crate::{DecodeError, DecodeErrorKind, Envelope, EventSet, Metadata, Recorded
 /// is the one part a store may look up only when it is asked for ([`RecordedEventRef::position`]): folding does not
 /// need it, only a report of an event that cannot be decoded does, and reading it for every event of a long stream
 /// would cost a noticeable part of a load.
+///
+/// A store that keeps its events in memory may also lend the event already decoded ([`RecordedEventRef::decoded`]):
+/// then loading a stream again decodes nothing.
 #[derive(Clone, Copy)]
 pub struct RecordedEventRef<'a> {
     /// The stream the event belongs to.
@@ -21,6 +28,21 @@ pub struct RecordedEventRef<'a> {
     /// The encoded payload (JSON).
     pub payload: &'a [u8],
     position: Position<'a>,
+    decoded: Option<&'a DecodedSlot>,
+}
+
+/// Where a store that lives in memory keeps an event decoded, beside its payload: the event as the first set that
+/// decoded it read it, so that later folds lend it instead of decoding the payload again.
+///
+/// What it holds is only ever what decoding the stored payload gave (the same bytes, the same decoder), so a reader
+/// gets the same value from it as from the payload.
+#[derive(Default)]
+pub(crate) struct DecodedSlot(OnceLock<Box<dyn Any + Send + Sync>>);
+
+impl std::fmt::Debug for DecodedSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() { "DecodedSlot(filled)" } else { "DecodedSlot(empty)" })
+    }
 }
 
 /// Where a lent event's global position comes from.
@@ -47,6 +69,7 @@ impl<'a> RecordedEventRef<'a> {
             event_version,
             payload,
             position: Position::Known(position),
+            decoded: None,
         }
     }
 
@@ -66,6 +89,7 @@ impl<'a> RecordedEventRef<'a> {
             event_version,
             payload,
             position: Position::LookedUp(look_up),
+            decoded: None,
         }
     }
 
@@ -77,12 +101,55 @@ impl<'a> RecordedEventRef<'a> {
         }
     }
 
+    /// The same event, whose decoding the store keeps in `slot` (see [`RecordedEventRef::decoded`]).
+    pub(crate) fn with_decoded_slot(self, slot: &'a DecodedSlot) -> Self {
+        RecordedEventRef { decoded: Some(slot), ..self }
+    }
+
     /// Decodes the event as a member of the set `E`.
     ///
     /// A failure is a [`StoreError::Decode`] naming the event's place, or the store's error if its position could not
     /// be looked up for the report.
     #[inline]
     pub fn decode<E: EventSet>(&self) -> Result<E, StoreError> {
+        self.decoded::<E>().map(Cow::into_owned)
+    }
+
+    /// The event as a member of the set `E`: lent when the store keeps it decoded as `E`, else decoded from the
+    /// payload. Folds that only need to look at the event ([`crate::Aggregate::evolve`]) use this rather than
+    /// [`RecordedEventRef::decode`], so that nothing is decoded or copied when the store lends it.
+    ///
+    /// A store that keeps decoded events (the in-memory store) keeps the first decoding of each event, as whichever
+    /// set read it first; reading it as another set decodes the payload each time, which gives the same value, only
+    /// slower. A failure is as for [`RecordedEventRef::decode`].
+    #[inline]
+    pub fn decoded<E: EventSet>(&self) -> Result<Cow<'a, E>, StoreError> {
+        let Some(slot) = self.decoded else {
+            return self.decode_payload().map(Cow::Owned);
+        };
+        if let Some(kept) = slot.0.get() {
+            return match kept.downcast_ref::<E>() {
+                Some(event) => Ok(Cow::Borrowed(event)),
+                None => self.decode_payload().map(Cow::Owned),
+            };
+        }
+        let event = self.decode_payload::<E>()?;
+        // Another reader may have filled the slot meanwhile, with this set or another; either way what it kept is a
+        // decoding of the same payload, and this reader's own decoding is as good.
+        match slot.0.set(Box::new(event)) {
+            Ok(()) => match slot.0.get().and_then(|kept| kept.downcast_ref::<E>()) {
+                Some(event) => Ok(Cow::Borrowed(event)),
+                None => self.decode_payload().map(Cow::Owned),
+            },
+            Err(refused) => match refused.downcast::<E>() {
+                Ok(event) => Ok(Cow::Owned(*event)),
+                Err(_) => self.decode_payload().map(Cow::Owned),
+            },
+        }
+    }
+
+    #[inline]
+    fn decode_payload<E: EventSet>(&self) -> Result<E, StoreError> {
         match E::decode(self.event_name, self.event_version, self.payload) {
             Ok(event) => Ok(event),
             Err(kind) => Err(self.decode_error(kind)),

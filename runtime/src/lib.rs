@@ -35,6 +35,7 @@
 //! # pub struct AccountState { pub owner: Option<String> }
 //! # #[derive(Debug, Clone)]
 //! # pub enum AccountCommand { Open { owner: String } }
+//! # impl factum::CommandSet for AccountCommand { fn name(&self) -> &'static str { "Open" } }
 //! # #[derive(Debug, thiserror::Error)]
 //! # #[error("already open")]
 //! # pub struct AlreadyOpen;
@@ -89,7 +90,7 @@ pub mod testing;
 mod time_travel;
 pub mod types;
 
-pub use aggregate::{Aggregate, Decide, StreamIdError};
+pub use aggregate::{Aggregate, CommandSet, Decide, StreamIdError};
 pub use envelope::{Envelope, Metadata, NewEvent, RecordedEvent, Timestamp};
 pub use error::{ConflictError, DecodeError, DecodeErrorKind, DuplicateEventId, NonFiniteFloat, StoreError};
 pub use event::{decode_payload, encode_payload, unknown_version, Event, EventSet, Versioned};

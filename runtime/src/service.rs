@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 use crate::store::SnapshotStore;
-use crate::{Aggregate, AsOf, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, RetryPolicy, StoreError};
+use crate::{
+    Aggregate, AsOf, CommandSet, Decide, EventStore, ExpectedVersion, Metadata, NewEvent, RetryPolicy, StoreError,
+};
 
 mod idempotent;
 mod snapshots;
@@ -15,7 +17,7 @@ mod trace;
 use idempotent::load_for_command;
 use snapshots::SnapshotHooks;
 pub use snapshots::{load_from_snapshot, save_snapshot, SnapshotError, SnapshotPolicy};
-use trace::{micros, CommandName};
+use trace::micros;
 
 /// An aggregate instance as loaded from its stream.
 pub struct Loaded<A: Aggregate> {
@@ -271,7 +273,7 @@ impl<A: Decide<D>, S: EventStore, D: Sync> CommandService<A, S, D> {
         let span = tracing::info_span!(
             "command",
             aggregate = A::NAME,
-            command = %CommandName(&command),
+            command = %command.name(),
             stream = %stream_id,
             command_id = tracing::field::Empty,
         );
@@ -405,7 +407,7 @@ pub async fn load<A: Aggregate, S: EventStore + ?Sized>(store: &S, stream_id: &s
     let empty = Loaded::<A> { state: A::State::default(), version: 0 };
     store
         .fold_stream(stream_id, 1, empty, |loaded, recorded| {
-            let event = recorded.decode::<A::Event>()?;
+            let event = recorded.decoded::<A::Event>()?;
             A::evolve(&mut loaded.state, &event);
             loaded.version = recorded.stream_version;
             Ok(())
@@ -427,7 +429,7 @@ pub async fn load_as_of<A: Aggregate, S: EventStore + ?Sized>(
     let empty = Loaded::<A> { state: A::State::default(), version: 0 };
     store
         .fold_stream_query(stream_id, &as_of.stream_query(), empty, |loaded, recorded| {
-            let event = recorded.decode::<A::Event>()?;
+            let event = recorded.decoded::<A::Event>()?;
             A::evolve(&mut loaded.state, &event);
             loaded.version = recorded.stream_version;
             Ok(())

@@ -23,6 +23,7 @@
 //! # pub struct AccountState { pub owner: Option<String> }
 //! # #[derive(Debug, Clone)]
 //! # pub enum AccountCommand { Open { owner: String } }
+//! # impl factum::CommandSet for AccountCommand { fn name(&self) -> &'static str { "Open" } }
 //! # #[derive(Debug, PartialEq, thiserror::Error)]
 //! # #[error("already open")]
 //! # pub struct AlreadyOpen;

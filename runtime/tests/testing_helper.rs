@@ -200,6 +200,13 @@ mod broken {
         }
     }
 
+    // The broken aggregate's commands are the events it is told to record, named as they are.
+    impl factum::CommandSet for BrokenEvent {
+        fn name(&self) -> &'static str {
+            <Self as EventSet>::name(self)
+        }
+    }
+
     /// Decides whatever event it is told to.
     #[derive(Default)]
     pub(crate) struct Broken;

@@ -51,6 +51,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
     let command_enum_doc = format!("Every command the `{aggregate_name}` aggregate accepts.");
     let Halves { types: command_enum_type, impls: command_enum_impls } =
         rust::sum_enum(context, &names.command, &command_enum_doc, &command_variants);
+    let command_names = command_names(context, aggregate);
     let mut outcomes = Halves::default();
     for command in &aggregate.commands {
         outcomes.extend(outcome_enums(context, command));
@@ -112,6 +113,8 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
     let impls = quote! {
         #command_enum_impls
 
+        #command_names
+
         #outcome_impls
 
         #event_enum_impls
@@ -162,6 +165,37 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
         }
     };
     Halves { types, impls }
+}
+
+/// The command enum's `name`, inherent (callable without importing a trait) and as `factum::CommandSet`'s, which the
+/// command service writes to its tracing spans: the name the schema declares, never the command's contents.
+fn command_names(context: &Context<'_>, aggregate: &Aggregate) -> TokenStream {
+    let runtime = context.runtime;
+    let command_enum = aggregate.rust.command.ident();
+    let variants = aggregate.commands.iter().map(|command| command.rust.ident());
+    let names = aggregate.commands.iter().map(|command| &command.name.name);
+    let doc = format!(
+        " The command's name as the `{}` aggregate declares it, e.g. for logs: never its contents.",
+        aggregate.name.name
+    );
+    quote! {
+        impl #command_enum {
+            #[doc = #doc]
+            pub fn name(&self) -> &'static str {
+                // Through `*self`, so that an aggregate without commands (an empty enum) matches nothing.
+                match *self {
+                    #(#command_enum::#variants(_) => #names,)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #runtime::CommandSet for #command_enum {
+            fn name(&self) -> &'static str {
+                #command_enum::name(self)
+            }
+        }
+    }
 }
 
 fn command_struct(context: &Context<'_>, aggregate: &Aggregate, command: &Command) -> TokenStream {

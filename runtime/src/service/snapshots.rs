@@ -157,7 +157,7 @@ where
     let from_version = start.version + 1;
     store
         .fold_stream(stream_id, from_version, start, |loaded, recorded| {
-            let event = recorded.decode::<A::Event>()?;
+            let event = recorded.decoded::<A::Event>()?;
             A::evolve(&mut loaded.state, &event);
             loaded.version = recorded.stream_version;
             Ok(())

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use crate::event_ref::DecodedSlot;
 use crate::store::live::Head;
 use crate::store::{CheckpointStore, LogFold, LogQuery, Snapshot, SnapshotStore, StreamAppend, StreamQuery};
 use crate::{
@@ -16,6 +17,12 @@ use crate::{
 /// take a write lock for their whole check-and-write, which is what makes them atomic and gives positions in commit
 /// order; reads take a read lock and copy the events out. Followers of the log are woken at each commit
 /// ([`EventStore::wait_for_events`]).
+///
+/// Events are stored encoded, exactly as the SQLite store stores them: an event that cannot be encoded fails before
+/// it reaches the store, and a reader gets the same bytes back. Beside each payload the store keeps the event as the
+/// first fold that decoded it read it ([`RecordedEventRef::decoded`]), so that every later load of a long-lived
+/// aggregate lends the decoded events instead of decoding their JSON again: loads cost what folding typed events
+/// costs, at the price of holding each event twice in memory.
 #[derive(Debug, Clone)]
 pub struct MemoryStore {
     log: Arc<RwLock<Log>>,
@@ -32,7 +39,7 @@ impl Default for MemoryStore {
 #[derive(Debug, Default)]
 struct Log {
     /// Every event in position order: the event at position `p` is at index `p - 1`.
-    events: Vec<RecordedEvent>,
+    events: Vec<Stored>,
     /// For each stream, the indexes into `events` of its events in stream order: version `v` is at index `v - 1`.
     streams: HashMap<String, Vec<usize>>,
     /// The id of every event, each once.
@@ -41,6 +48,24 @@ struct Log {
     checkpoints: HashMap<String, u64>,
     /// Each stream's snapshot, by stream id.
     snapshots: HashMap<String, Snapshot>,
+}
+
+/// An event as the store keeps it: as recorded, and decoded once a fold has read it.
+#[derive(Debug)]
+struct Stored {
+    recorded: RecordedEvent,
+    decoded: DecodedSlot,
+}
+
+impl Stored {
+    fn envelope(&self) -> &Envelope {
+        &self.recorded.envelope
+    }
+
+    /// The event lent to a fold, with the slot its decoding is kept in.
+    fn lend(&self) -> RecordedEventRef<'_> {
+        RecordedEventRef::from(&self.recorded).with_decoded_slot(&self.decoded)
+    }
 }
 
 impl MemoryStore {
@@ -77,13 +102,13 @@ impl Log {
         }
         self.ids.extend(fresh);
         // The wall clock can step backwards; stamped times must not, so that they follow positions.
-        let last_recorded = self.events.last().map(|last| last.envelope.recorded_at);
+        let last_recorded = self.events.last().map(|last| last.envelope().recorded_at);
         let stamped: Timestamp = last_recorded.map_or_else(chrono::Utc::now, |last| last.max(chrono::Utc::now()));
         let indexes = self.streams.entry(stream_id.to_owned()).or_default();
         for event in events {
             let index = self.events.len();
             indexes.push(index);
-            self.events.push(RecordedEvent {
+            let recorded = RecordedEvent {
                 envelope: Envelope {
                     event_id: event.event_id,
                     stream_id: stream_id.to_owned(),
@@ -96,7 +121,8 @@ impl Log {
                     metadata: event.metadata,
                 },
                 payload: event.payload,
-            });
+            };
+            self.events.push(Stored { recorded, decoded: DecodedSlot::default() });
         }
         Ok(AppendOutcome { stream_version: indexes.len() as u64, position: self.events.len() as u64 })
     }
@@ -124,7 +150,7 @@ impl Log {
     /// ids of the events taken back.
     fn take_back(&mut self, logged: usize, streams_before: HashMap<String, Option<usize>>) {
         for taken in self.events.drain(logged..) {
-            self.ids.remove(&taken.envelope.event_id);
+            self.ids.remove(&taken.envelope().event_id);
         }
         for (stream_id, length) in streams_before {
             match (length, self.streams.get_mut(&stream_id)) {
@@ -137,22 +163,22 @@ impl Log {
     }
 
     /// The events of `stream_id` from `from_version` on.
-    fn stream(&self, stream_id: &str, from_version: u64) -> impl Iterator<Item = &RecordedEvent> {
+    fn stream(&self, stream_id: &str, from_version: u64) -> impl Iterator<Item = &Stored> {
         let indexes = self.streams.get(stream_id).map_or(&[][..], Vec::as_slice);
         let first = usize::try_from(from_version.saturating_sub(1)).unwrap_or(usize::MAX);
         indexes.get(first..).unwrap_or_default().iter().map(|&index| &self.events[index])
     }
 
     /// The events `query` selects, in position order.
-    fn select<'a>(&'a self, query: &'a LogQuery) -> impl Iterator<Item = &'a RecordedEvent> + 'a {
+    fn select<'a>(&'a self, query: &'a LogQuery) -> impl Iterator<Item = &'a Stored> + 'a {
         let first = usize::try_from(query.from_position.saturating_sub(1)).unwrap_or(usize::MAX);
         let last = usize::try_from(query.to_position).unwrap_or(usize::MAX).min(self.events.len());
         let range = self.events.get(first..last.max(first)).unwrap_or_default();
         let limit = if query.is_empty() { 0 } else { query.limit };
         range
             .iter()
-            .filter(|recorded| {
-                let envelope = &recorded.envelope;
+            .filter(|stored| {
+                let envelope = stored.envelope();
                 query.selects(&envelope.event_name, envelope.aggregate_type.as_deref())
                     && query.selects_recorded_at(envelope.recorded_at)
             })
@@ -186,11 +212,12 @@ impl EventStore for MemoryStore {
 
     async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
         let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(log.stream(stream_id, from_version).cloned().collect())
+        Ok(log.stream(stream_id, from_version).map(|stored| stored.recorded.clone()).collect())
     }
 
     async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
-        Ok(self.log.read().unwrap_or_else(PoisonError::into_inner).select(query).cloned().collect())
+        let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(log.select(query).map(|stored| stored.recorded.clone()).collect())
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
@@ -217,8 +244,8 @@ impl EventStore for MemoryStore {
     {
         let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
         let mut accumulator = init;
-        for recorded in log.stream(stream_id, from_version) {
-            visit(&mut accumulator, RecordedEventRef::from(recorded))?;
+        for stored in log.stream(stream_id, from_version) {
+            visit(&mut accumulator, stored.lend())?;
         }
         Ok(accumulator)
     }
@@ -238,10 +265,10 @@ impl EventStore for MemoryStore {
         let mut accumulator = init;
         let selected = log
             .stream(stream_id, query.from_version)
-            .take_while(|recorded| recorded.envelope.stream_version <= query.to_version)
-            .filter(|recorded| query.selects(recorded.envelope.stream_version, recorded.envelope.recorded_at));
-        for recorded in selected {
-            visit(&mut accumulator, RecordedEventRef::from(recorded))?;
+            .take_while(|stored| stored.envelope().stream_version <= query.to_version)
+            .filter(|stored| query.selects(stored.envelope().stream_version, stored.envelope().recorded_at));
+        for stored in selected {
+            visit(&mut accumulator, stored.lend())?;
         }
         Ok(accumulator)
     }
@@ -256,10 +283,10 @@ impl EventStore for MemoryStore {
         let mut accumulator = init;
         let mut visited = 0;
         let mut last_visited = None;
-        for recorded in log.select(query) {
-            visit(&mut accumulator, LogEventRef::from(recorded))?;
+        for stored in log.select(query) {
+            visit(&mut accumulator, LogEventRef::from(&stored.recorded))?;
             visited += 1;
-            last_visited = Some(recorded.envelope.position);
+            last_visited = Some(stored.envelope().position);
         }
         // Positions are dense and appends take the write lock, so a read that stopped short of its limit has seen
         // everything up to the end of its range or of the log: nothing can commit behind it.

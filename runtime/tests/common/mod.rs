@@ -120,6 +120,17 @@ pub(crate) enum AccountCommand {
     Close,
 }
 
+impl factum::CommandSet for AccountCommand {
+    fn name(&self) -> &'static str {
+        match self {
+            AccountCommand::Open { .. } => "Open",
+            AccountCommand::Deposit { .. } => "Deposit",
+            AccountCommand::Withdraw { .. } => "Withdraw",
+            AccountCommand::Close => "Close",
+        }
+    }
+}
+
 /// Why an account refused a command.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub(crate) enum AccountError {
