@@ -1,0 +1,27 @@
+//! Factum side by side with cqrs-es: one domain, a bank account, written once for each library, and the workloads the
+//! benchmark (`benches/side_by_side.rs`) times on both.
+//!
+//! - [`factum_side`]: the account generated from `schemas/account.factum`, with its rules written against the
+//!   generated decide and evolve traits; stored in Factum's `MemoryStore`, handled by its `CommandService`.
+//! - [`cqrs_side`]: the same account as a cqrs-es `Aggregate`; stored in cqrs-es's `MemStore`, handled by its
+//!   `CqrsFramework`.
+//!
+//! Both sides take the same commands and reach the same state, which the tests and the benchmark check before timing
+//! anything. A PostgreSQL comparison (`postgres-es` against Factum's PostgreSQL store, once there is one) belongs
+//! beside these two as a third module; see the README.
+
+pub mod cqrs_side;
+pub mod factum_side;
+
+/// The owner every benchmark account is opened for.
+pub const OWNER: &str = "Ada Lovelace";
+
+/// What the deposit with the 0-based index `index` pays in, in cents: varied, so that folds do real arithmetic.
+pub fn deposit(index: usize) -> u64 {
+    100 + (index as u64 % 7) * 25
+}
+
+/// The balance of an account opened and then paid `deposits` deposits.
+pub fn balance_after(deposits: usize) -> u64 {
+    (0..deposits).map(deposit).sum()
+}
