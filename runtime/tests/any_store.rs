@@ -13,15 +13,23 @@ mod sqlite_in_memory {
     factum_testkit::store_conformance_tests!(|| async { factum::store::AnyStore::open("sqlite::memory:").unwrap() });
 }
 
-/// Opens `url` and says which backend it is (an SQLite file with its durability), or the error's message.
+/// Opens `url` and says which backend it is (an SQLite file with the options not left at their defaults), or the
+/// error's message.
 fn check(url: &str, expected: &str) {
     let opened = match AnyStore::open(url) {
         Ok(AnyStore::Memory(_)) => "memory".to_owned(),
         #[cfg(feature = "sqlite")]
-        Ok(AnyStore::Sqlite(store)) => match store.options().durability {
-            factum::store::sqlite::Durability::Full => "sqlite".to_owned(),
-            other => format!("sqlite, {other:?}"),
-        },
+        Ok(AnyStore::Sqlite(store)) => {
+            let options = store.options();
+            let mut described = "sqlite".to_owned();
+            if options.durability != factum::store::sqlite::Durability::Full {
+                described += &format!(", {:?}", options.durability);
+            }
+            if options.readers != factum::store::sqlite::SqliteOptions::DEFAULT_READERS {
+                described += &format!(", {} readers", options.readers);
+            }
+            described
+        }
         Ok(other) => format!("another store: {other:?}"),
         Err(error) => error.to_string(),
     };
@@ -41,18 +49,62 @@ fn urls_open_their_backend_or_say_what_is_wrong() {
         (format!("sqlite:{}?durability=relaxed", file.display()), "sqlite, Relaxed".into()),
         (format!("sqlite://{}?durability=full", file.display()), "sqlite".into()),
         ("sqlite::memory:?durability=relaxed".into(), "sqlite".into()),
+        (format!("sqlite:{}?readers=8", file.display()), "sqlite, 8 readers".into()),
+        (format!("sqlite:{}?readers=0", file.display()), "sqlite, 0 readers".into()),
+        (format!("sqlite:{}?readers=4", file.display()), "sqlite".into()),
+        (format!("sqlite:{}?durability=relaxed&readers=16", file.display()), "sqlite, Relaxed, 16 readers".into()),
+        (format!("sqlite:{}?readers=2&durability=relaxed", file.display()), "sqlite, Relaxed, 2 readers".into()),
+        // The last of an option given twice counts, as in most URL readers.
+        (format!("sqlite:{}?readers=2&readers=3", file.display()), "sqlite, 3 readers".into()),
+        ("sqlite::memory:?readers=2".into(), "sqlite".into()),
         (
             format!("sqlite:{}?durability=fast", file.display()),
             format!(
-                "`sqlite:{}?durability=fast`: unknown store option `durability=fast`: an `sqlite:` URL takes \
-                 `durability=full` or `durability=relaxed`",
+                "`sqlite:{}?durability=fast`: unknown store option `durability=fast`: `durability` is `full` or \
+                 `relaxed`",
                 file.display()
             ),
         ),
         (
             "sqlite:events.db?cache=shared".into(),
             "`sqlite:events.db?cache=shared`: unknown store option `cache=shared`: an `sqlite:` URL takes \
-             `durability=full` or `durability=relaxed`"
+             `durability=full|relaxed` and `readers=N`"
+                .into(),
+        ),
+        (
+            "sqlite:events.db?readers".into(),
+            "`sqlite:events.db?readers`: unknown store option `readers`: an `sqlite:` URL takes \
+             `durability=full|relaxed` and `readers=N`"
+                .into(),
+        ),
+        (
+            "sqlite:events.db?readers=many".into(),
+            "`sqlite:events.db?readers=many`: unknown store option `readers=many`: `readers` is a whole number of \
+             connections, e.g. `readers=8`"
+                .into(),
+        ),
+        (
+            "sqlite:events.db?readers=-1".into(),
+            "`sqlite:events.db?readers=-1`: unknown store option `readers=-1`: `readers` is a whole number of \
+             connections, e.g. `readers=8`"
+                .into(),
+        ),
+        (
+            "sqlite:events.db?readers=+2".into(),
+            "`sqlite:events.db?readers=+2`: unknown store option `readers=+2`: `readers` is a whole number of \
+             connections, e.g. `readers=8`"
+                .into(),
+        ),
+        (
+            "sqlite:events.db?readers=".into(),
+            "`sqlite:events.db?readers=`: unknown store option `readers=`: `readers` is a whole number of \
+             connections, e.g. `readers=8`"
+                .into(),
+        ),
+        (
+            "sqlite:events.db?readers=99999999999999999999999".into(),
+            "`sqlite:events.db?readers=99999999999999999999999`: unknown store option \
+             `readers=99999999999999999999999`: `readers` is a number of connections, and this is too many"
                 .into(),
         ),
         (

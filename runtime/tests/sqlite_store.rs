@@ -23,8 +23,13 @@ struct FileStore {
 
 impl FileStore {
     fn new() -> Self {
+        FileStore::with(factum::store::sqlite::SqliteOptions::default())
+    }
+
+    fn with(options: factum::store::sqlite::SqliteOptions) -> Self {
         let directory = tempfile::tempdir().expect("a temporary directory");
-        let store = SqliteStore::open(directory.path().join("events.db")).expect("a fresh database file opens");
+        let path = directory.path().join("events.db");
+        let store = SqliteStore::open_with(path, options).expect("a fresh database file opens");
         FileStore { store, _directory: Arc::new(directory) }
     }
 }
@@ -94,6 +99,13 @@ impl EventStore for FileStore {
 
 mod on_file {
     factum_testkit::store_conformance_tests!(|| async { super::FileStore::new() });
+}
+
+/// With no read connection kept open, every read opens one of its own and closes it: the contract holds all the same.
+mod on_file_keeping_no_readers {
+    factum_testkit::store_conformance_tests!(|| async {
+        super::FileStore::with(factum::store::sqlite::SqliteOptions::default().readers(0))
+    });
 }
 
 mod in_memory {

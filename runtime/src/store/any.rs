@@ -17,6 +17,8 @@ use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 /// | `sqlite:PATH` (or `sqlite://PATH`) | [`SqliteStore::open`] on the file at `PATH`, created if missing |
 /// | `sqlite::memory:` | [`SqliteStore::open_in_memory`] |
 /// | `sqlite:PATH?durability=relaxed` | [`SqliteStore::open_with`] a relaxed [`Durability`](super::sqlite::Durability) (`full`, the default, may be named too) |
+/// | `sqlite:PATH?readers=8` | [`SqliteStore::open_with`] 8 read connections kept open ([`SqliteOptions::readers`], a whole number, 4 unless given) |
+/// | `sqlite:PATH?durability=relaxed&readers=8` | both |
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -129,18 +131,31 @@ impl AnyStore {
 /// Reads the options of an `sqlite:` URL, `name=value` pairs joined by `&`.
 #[cfg(feature = "sqlite")]
 fn sqlite_options(url: &str, query: &str) -> Result<SqliteOptions, StoreUrlError> {
+    let refused = |option: &str, expected: &'static str| StoreUrlError::UnknownOption {
+        url: url.to_owned(),
+        option: option.to_owned(),
+        expected,
+    };
     let mut options = SqliteOptions::default();
     for option in query.split('&').filter(|option| !option.is_empty()) {
-        let durability = option.strip_prefix("durability=").and_then(Durability::from_name);
-        match durability {
-            Some(durability) => options = options.durability(durability),
-            None => {
-                return Err(StoreUrlError::UnknownOption {
-                    url: url.to_owned(),
-                    option: option.to_owned(),
-                    expected: "an `sqlite:` URL takes `durability=full` or `durability=relaxed`",
-                })
+        match option.split_once('=') {
+            Some(("durability", name)) => match Durability::from_name(name) {
+                Some(durability) => options = options.durability(durability),
+                None => return Err(refused(option, "`durability` is `full` or `relaxed`")),
+            },
+            // Digits only: `usize::from_str` would take a leading `+` too, which no one means in a URL.
+            Some(("readers", count)) if !count.is_empty() && count.bytes().all(|byte| byte.is_ascii_digit()) => {
+                match count.parse() {
+                    Ok(readers) => options = options.readers(readers),
+                    Err(_) => {
+                        return Err(refused(option, "`readers` is a number of connections, and this is too many"))
+                    }
+                }
             }
+            Some(("readers", _)) => {
+                return Err(refused(option, "`readers` is a whole number of connections, e.g. `readers=8`"))
+            }
+            _ => return Err(refused(option, "an `sqlite:` URL takes `durability=full|relaxed` and `readers=N`")),
         }
     }
     Ok(options)

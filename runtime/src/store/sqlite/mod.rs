@@ -165,7 +165,7 @@ impl SqliteStore {
             Ok(position) => {
                 let connection = Arc::new(Mutex::new(connection));
                 let queue = group::Queue::default();
-                let readers = shared.then(|| Arc::new(readers::Readers::new(path)));
+                let readers = shared.then(|| Arc::new(readers::Readers::new(path, options.readers)));
                 Ok(SqliteStore { connection, readers, options, queue, head: Head::new(position), shared })
             }
             Err(schema::Refusal::Sqlite(source)) => {

@@ -1,4 +1,4 @@
-//! How an SQLite store is opened: how durable an acknowledged append is.
+//! How an SQLite store is opened: how durable an acknowledged append is, and how many read connections it keeps.
 
 /// How durable an acknowledged append is, against a crash of the process and against a loss of power (or an
 /// operating system crash).
@@ -51,20 +51,45 @@ impl Durability {
 /// ```
 /// use factum::store::sqlite::{Durability, SqliteOptions};
 ///
-/// let options = SqliteOptions::default().durability(Durability::Relaxed);
-/// assert_eq!(options.durability, Durability::Relaxed);
+/// let options = SqliteOptions::default().durability(Durability::Relaxed).readers(8);
+/// assert_eq!((options.durability, options.readers), (Durability::Relaxed, 8));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SqliteOptions {
     /// How durable an acknowledged append is; [`Durability::Full`] unless set.
     pub durability: Durability,
+    /// How many read connections a store on a file keeps open between reads; [`SqliteOptions::DEFAULT_READERS`]
+    /// unless set.
+    ///
+    /// Reads (loads, folds, log reads) take a read-only connection of their own, beside the write connection. More
+    /// reads at once than this open connections of their own, closed when they are done: opening one costs a file
+    /// open and parsing the schema. Set it to how many tasks load at once, commonly; 0 keeps none, so every read opens
+    /// a connection (for a process that must hold few files open). A store in memory reads on its one connection and
+    /// ignores the setting.
+    pub readers: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { durability: Durability::default(), readers: SqliteOptions::DEFAULT_READERS }
+    }
 }
 
 impl SqliteOptions {
+    /// How many read connections a store keeps open unless told otherwise: enough for the common case of a few tasks
+    /// loading at once.
+    pub const DEFAULT_READERS: usize = 4;
+
     /// These options with `durability`.
     pub fn durability(mut self, durability: Durability) -> Self {
         self.durability = durability;
+        self
+    }
+
+    /// These options keeping `readers` read connections open between reads (see [`SqliteOptions::readers`]).
+    pub fn readers(mut self, readers: usize) -> Self {
+        self.readers = readers;
         self
     }
 }

@@ -13,23 +13,23 @@ use rusqlite::{Connection, OpenFlags};
 use super::schema::{OpenError, BUSY_TIMEOUT};
 use crate::StoreError;
 
-/// How many idle read connections a store keeps open for the next reads. More reads than this at once open
-/// connections of their own, closed when they are done: opening one costs a file open and parsing the schema, so
-/// the common case (a few tasks loading at once) reuses the kept ones.
-const KEPT: usize = 4;
-
 /// A small pool of read-only connections to one database file.
+///
+/// It keeps up to `kept` idle connections for the next reads ([`super::SqliteOptions::readers`]). More reads than
+/// that at once open connections of their own, closed when they are done: opening one costs a file open and parsing
+/// the schema, so the common case (a few tasks loading at once) reuses the kept ones.
 #[derive(Debug)]
 pub(super) struct Readers {
     path: PathBuf,
+    kept: usize,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl Readers {
     /// A pool for the file at `path`, which the store's write connection has already opened, put in WAL mode and
-    /// migrated; no connection is opened until the first read.
-    pub(super) fn new(path: &Path) -> Self {
-        Readers { path: path.to_owned(), idle: Mutex::new(Vec::new()) }
+    /// migrated, keeping up to `kept` idle connections; no connection is opened until the first read.
+    pub(super) fn new(path: &Path, kept: usize) -> Self {
+        Readers { path: path.to_owned(), kept, idle: Mutex::new(Vec::new()) }
     }
 
     /// Runs `work` on a read connection, here on the calling thread, and keeps the connection for the next read.
@@ -47,7 +47,7 @@ impl Readers {
         // A read that left its transaction open (an error between begin and commit) must not lend it to the next one.
         if connection.is_autocommit() {
             let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            if idle.len() < KEPT {
+            if idle.len() < self.kept {
                 idle.push(connection);
             }
         }
@@ -111,6 +111,34 @@ mod tests {
 
         holder.execute_batch("ROLLBACK").unwrap();
         assert_eq!(append.await.unwrap().unwrap().stream_version, 3);
+    }
+
+    /// Opens `nested` read connections at once (each read inside the one before) from a pool keeping `kept`, and
+    /// checks how many stay open for the next reads.
+    fn check_kept(kept: usize, nested: usize, expected_idle: usize) {
+        fn read_nested(readers: &super::Readers, depth: usize) {
+            if depth > 0 {
+                readers.with_connection(|_| read_nested(readers, depth - 1)).unwrap();
+            }
+        }
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("events.db");
+        let _store = SqliteStore::open(&path).unwrap();
+        let readers = super::Readers::new(&path, kept);
+        read_nested(&readers, nested);
+        assert_eq!(readers.idle.lock().unwrap().len(), expected_idle, "kept {kept}, {nested} at once");
+        // Reads that find kept connections take them, and give them back.
+        read_nested(&readers, nested);
+        assert_eq!(readers.idle.lock().unwrap().len(), expected_idle, "kept {kept}, {nested} at once, again");
+    }
+
+    #[test]
+    fn the_pool_keeps_as_many_connections_as_it_is_told() {
+        check_kept(4, 1, 1);
+        check_kept(4, 3, 3);
+        check_kept(2, 3, 2);
+        check_kept(1, 5, 1);
+        check_kept(0, 2, 0);
     }
 
     #[test]
