@@ -113,3 +113,17 @@ async fn a_projection_handles_keyword_events() {
 fn fixture_samples_of_keyword_fields_read_back() {
     factum_tests::check_samples::<LoanEvent>("keywords.factum");
 }
+
+#[test]
+fn commands_are_named_as_the_schema_declares_them() {
+    let commands: Vec<(LoanCommand, &str)> = vec![
+        (Lend { r#type: Kind::Book, r#for: "ada".into(), items: Vec::new() }.into(), "Lend"),
+        (Return { r#where: "desk".into(), r#in: 3 }.into(), "Return"),
+        (Play { r#where: "hall".into() }.into(), "Play"),
+    ];
+    for (command, expected) in commands {
+        assert_eq!(command.name(), expected);
+        // The runtime asks through its trait, for the command service's spans.
+        assert_eq!(factum::CommandSet::name(&command), expected);
+    }
+}
