@@ -109,6 +109,7 @@ pub(crate) fn event_headers(event: &LogEventRef<'_>) -> Result<HeaderMap, StoreE
 /// The envelope the headers of a message carry.
 pub fn envelope_from_headers(headers: Option<&HeaderMap>) -> Result<Envelope, HeaderError> {
     let headers = headers.ok_or(HeaderError::Missing { header: MESSAGE_ID })?;
+    let event_id = parse(MESSAGE_ID, required(headers, MESSAGE_ID)?)?;
     let aggregate_type = optional(headers, AGGREGATE_TYPE).map(|value| unescape(AGGREGATE_TYPE, value)).transpose()?;
     let custom = match optional(headers, HEADERS) {
         None => BTreeMap::new(),
@@ -122,7 +123,7 @@ pub fn envelope_from_headers(headers: Option<&HeaderMap>) -> Result<Envelope, He
     };
     let recorded_at = required(headers, RECORDED_AT)?;
     Ok(Envelope {
-        event_id: parse(MESSAGE_ID, required(headers, MESSAGE_ID)?)?,
+        event_id,
         stream_id: unescape(STREAM_ID, required(headers, STREAM_ID)?)?,
         stream_version: parse(STREAM_VERSION, required(headers, STREAM_VERSION)?)?,
         position: parse(POSITION, required(headers, POSITION)?)?,
