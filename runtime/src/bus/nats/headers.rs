@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+use async_nats::header::NATS_MESSAGE_ID;
 use async_nats::HeaderMap;
 
 use crate::{Envelope, LogEventRef, Metadata, StoreError};
@@ -74,7 +75,7 @@ pub enum HeaderError {
 pub(crate) fn event_headers(event: &LogEventRef<'_>) -> Result<HeaderMap, StoreError> {
     let metadata = event.metadata()?;
     let mut headers = HeaderMap::new();
-    headers.insert(MESSAGE_ID, event.event_id.to_string());
+    headers.insert(NATS_MESSAGE_ID, event.event_id.to_string());
     headers.insert(EVENT_NAME, escape(event.event_name).into_owned());
     headers.insert(EVENT_VERSION, event.event_version.to_string());
     headers.insert(STREAM_ID, escape(event.stream_id).into_owned());
@@ -109,7 +110,8 @@ pub(crate) fn event_headers(event: &LogEventRef<'_>) -> Result<HeaderMap, StoreE
 /// The envelope the headers of a message carry.
 pub fn envelope_from_headers(headers: Option<&HeaderMap>) -> Result<Envelope, HeaderError> {
     let headers = headers.ok_or(HeaderError::Missing { header: MESSAGE_ID })?;
-    let event_id = parse(MESSAGE_ID, required(headers, MESSAGE_ID)?)?;
+    let event_id = message_id(headers).ok_or(HeaderError::Missing { header: MESSAGE_ID })?;
+    let event_id = parse(MESSAGE_ID, event_id)?;
     let aggregate_type = optional(headers, AGGREGATE_TYPE).map(|value| unescape(AGGREGATE_TYPE, value)).transpose()?;
     let custom = match optional(headers, HEADERS) {
         None => BTreeMap::new(),
@@ -140,6 +142,12 @@ pub fn envelope_from_headers(headers: Option<&HeaderMap>) -> Result<Envelope, He
 /// The position a message's headers name, without reading the rest of the envelope.
 pub(crate) fn position(headers: Option<&HeaderMap>) -> Option<u64> {
     optional(headers?, POSITION)?.parse().ok()
+}
+
+/// The `Nats-Msg-Id` of a message. Looked up by async-nats's own name: a name parsed off the wire is its standard
+/// header, which a lookup by string would not find.
+pub(crate) fn message_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get(NATS_MESSAGE_ID).map(|value| value.as_str())
 }
 
 fn optional<'a>(headers: &'a HeaderMap, header: &'static str) -> Option<&'a str> {

@@ -331,7 +331,7 @@ impl<S: EventStore + CheckpointStore> OutboxRelay<S> {
         };
         let (Some(position), Some(event_id)) = (
             headers::position(Some(&last.headers)),
-            last.headers.get(headers::MESSAGE_ID).and_then(|id| id.as_str().parse::<Uuid>().ok()),
+            headers::message_id(&last.headers).and_then(|id| id.parse::<Uuid>().ok()),
         ) else {
             return Ok(());
         };
