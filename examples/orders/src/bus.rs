@@ -4,7 +4,8 @@
 use std::convert::Infallible;
 
 use factum::bus::nats::{
-    async_nats, BusConfig, BusConsumer, ConsumerConfig, ConsumerError, OutboxRelay, RelayConfig, RelayError,
+    async_nats, BusConfig, BusConfigError, BusConsumer, ConsumerConfig, ConsumerError, OutboxRelay, RelayConfig,
+    RelayError,
 };
 use factum::{CheckpointStore, EventStore, Versioned};
 
@@ -29,7 +30,7 @@ impl BusOptions {
     }
 
     /// The stream and its subjects.
-    pub fn config(&self) -> Result<BusConfig, factum::bus::nats::BusConfigError> {
+    pub fn config(&self) -> Result<BusConfig, BusConfigError> {
         BusConfig::new(&self.stream, &self.prefix)
     }
 
@@ -44,19 +45,19 @@ impl BusOptions {
 pub enum BusProcessError {
     /// The options do not name a usable stream or subject prefix.
     #[error(transparent)]
-    Config(#[from] factum::bus::nats::BusConfigError),
+    Config(#[from] BusConfigError),
     /// The NATS server could not be reached.
     #[error("cannot connect to NATS: {0}")]
     Connect(#[from] async_nats::ConnectError),
     /// The relay stopped.
     #[error(transparent)]
     Relay(#[from] RelayError),
-    /// The inventory's consumer stopped.
+    /// The inventory's consumer stopped (boxed: it names the event it stopped at).
     #[error(transparent)]
-    Inventory(#[from] ConsumerError<ReservationError>),
+    Inventory(#[from] Box<ConsumerError<ReservationError>>),
     /// The inventory's consumer could not be set up.
     #[error(transparent)]
-    Consumer(#[from] ConsumerError),
+    Consumer(#[from] Box<ConsumerError>),
 }
 
 /// Publishes every event of `store` to the bus, committed and to come; returns only on an error that retrying
@@ -72,7 +73,7 @@ where
 
 /// The orders' `OrderCreated` events on the bus (under every name they were stored under), for the durable
 /// consumer `durable`.
-pub fn placed_orders(options: &BusOptions, durable: &str) -> Result<ConsumerConfig, BusProcessError> {
+pub fn placed_orders(options: &BusOptions, durable: &str) -> Result<ConsumerConfig, BusConfigError> {
     let config = ConsumerConfig::new(options.config()?, durable)?;
     Ok(config.aggregate::<Order>().events(<OrderCreated as Versioned>::STORED_NAMES.iter().copied()))
 }
@@ -84,7 +85,8 @@ where
     S: EventStore,
 {
     let client = options.connect().await?;
-    let mut consumer = BusConsumer::<OrderEvent>::bind(client, placed_orders(options, MANAGER)?).await?;
+    let mut consumer =
+        BusConsumer::<OrderEvent>::bind(client, placed_orders(options, MANAGER)?).await.map_err(Box::new)?;
     let mut reservations = StockReservations::new(store, warehouse);
-    Ok(consumer.run(&mut reservations).await?)
+    Ok(consumer.run(&mut reservations).await.map_err(Box::new)?)
 }

@@ -102,8 +102,10 @@ pub enum ConsumerError<E: std::error::Error + 'static = Infallible> {
     },
     /// A chosen event could not be decoded (a newer version than this build knows, a malformed payload); it was
     /// handed back to JetStream, unacknowledged, for a build that can read it.
+    ///
+    /// Boxed because the place it names is large, and every result of a consumer would otherwise pay for it.
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(#[from] Box<DecodeError>),
     /// The handler failed; the message was handed back to JetStream, to be delivered again.
     #[error("bus handler failed on `{event_name}` at stream `{stream_id}` (global position {position}): {source}")]
     Handler {
@@ -275,7 +277,7 @@ impl<E: EventSet> BusConsumer<E> {
                 Ok(event) => return Ok(Delivery { event, envelope, message, consumer: self.durable.clone() }),
                 Err(kind) => {
                     self.hand_back(&message).await;
-                    return Err(DecodeError::at(&envelope, kind).into());
+                    return Err(Box::new(DecodeError::at(&envelope, kind)).into());
                 }
             }
         }
