@@ -282,3 +282,49 @@ async fn handled_event_ids_kept_in_the_consumers_store_skip_redeliveries() {
     again.handle(&deliveries[0].event, &deliveries[0].envelope).await.unwrap();
     assert_eq!((handler.handler().0.clone(), again.handler().0.len()), (ids, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_on_another_store_does_not_take_the_streams_end_for_its_own() {
+    let client = connect(NATS_URL).await;
+    let bus = unique_bus("reuse");
+    let first = MemoryStore::new();
+    store_orders(&first, 3).await;
+    let mut relay = OutboxRelay::start(first, client.clone(), RelayConfig::new(bus.clone())).await.unwrap();
+    relay.publish_available().await.unwrap();
+    // A new store whose log is longer: position 3 of the stream's last message is another event there.
+    let second = MemoryStore::new();
+    let ids = store_orders(&second, 5).await;
+    let mut relay = OutboxRelay::start(second, client.clone(), RelayConfig::new(bus.clone())).await.unwrap();
+    let progress = relay.publish_available().await.unwrap();
+    assert_eq!((progress.published, progress.duplicates, progress.next_position), (5, 0, 6));
+    let mut consumer =
+        BusConsumer::<OrderEvent>::bind(client.clone(), ConsumerConfig::new(bus, "all").unwrap()).await.unwrap();
+    let delivered = take(&mut consumer, 8).await;
+    let second_ids: Vec<Uuid> = delivered[3..].iter().map(|(_, envelope)| envelope.event_id).collect();
+    assert_eq!(second_ids, ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_larger_than_the_server_takes_stops_the_relay_before_it() {
+    let client = connect(NATS_URL).await;
+    let bus = unique_bus("large");
+    let store = MemoryStore::new();
+    let ids = store_orders(&store, 2).await;
+    let note = "x".repeat(client.server_info().max_payload);
+    let large = NewEvent::new("OrderCancelled", 1, format!("{{\"reason\":\"{note}\"}}")).with_aggregate_type("Order");
+    store.append("Order-large", ExpectedVersion::NoStream, vec![large]).await.unwrap();
+    let mut relay =
+        OutboxRelay::start(store, client.clone(), RelayConfig::new(bus.clone()).batch_size(1)).await.unwrap();
+    match relay.publish_available().await {
+        Err(error @ factum::bus::nats::RelayError::TooLarge { position: 3, .. }) => {
+            assert!(!error.is_retryable());
+            assert!(error.to_string().starts_with("event `OrderCancelled` at position 3 (stream `Order-large`) takes"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Everything before it is published, and the checkpoint stands at it.
+    assert_eq!(relay.progress().next_position, 3);
+    assert_eq!(stream_messages(&client, &bus).await, ids.len() as u64);
+    let stopped = tokio::time::timeout(Duration::from_secs(5), relay.run()).await.unwrap();
+    assert!(matches!(stopped, Err(factum::bus::nats::RelayError::TooLarge { position: 3, .. })));
+}
