@@ -328,3 +328,44 @@ async fn an_event_larger_than_the_server_takes_stops_the_relay_before_it() {
     let stopped = tokio::time::timeout(Duration::from_secs(5), relay.run()).await.unwrap();
     assert!(matches!(stopped, Err(factum::bus::nats::RelayError::TooLarge { position: 3, .. })));
 }
+
+/// Runs the example's binary with `arguments`; returns whether it succeeded, and its stdout and stderr.
+fn run_example(arguments: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_orders-example")).args(arguments).output().unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status.success(), text(output.stdout), text(output.stderr))
+}
+
+#[test]
+fn the_demo_reserves_stock_through_the_inventory_process_over_the_bus() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", directory.path().join("orders.db").display());
+    let bus = unique_bus("demo");
+    let prefix = bus.prefix().to_string();
+    let (succeeded, stdout, stderr) =
+        run_example(&[&store, "--bus", NATS_URL, "--stream", bus.stream(), "--prefix", &prefix]);
+    assert!(succeeded, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let decisions = stdout.split("== stock reservations").nth(1).unwrap().split("== event log").next().unwrap();
+    let reserved = decisions.lines().filter(|line| line.starts_with("reserved order")).count();
+    let short = decisions.lines().filter(|line| line.starts_with("short")).count();
+    assert_eq!((reserved, short), (3, 2), "{decisions}");
+    assert!(stdout.contains(&format!("(stream {}, subjects {prefix}.>)", bus.stream())), "{stdout}");
+}
+
+fn check_usage_error(arguments: &[&str], expected: &str) {
+    let (succeeded, _, stderr) = run_example(arguments);
+    assert!(!succeeded);
+    assert_eq!(stderr.lines().next().unwrap_or_default(), expected, "{arguments:?}");
+}
+
+#[test]
+fn the_bus_commands_say_what_they_lack() {
+    check_usage_error(&["relay", "sqlite:x.db"], "error: `relay` takes `--bus URL`");
+    check_usage_error(&["inventory", "--bus", NATS_URL], "error: `inventory` takes a store URL");
+    check_usage_error(&["--bus"], "error: `--bus` takes a value");
+    check_usage_error(&["--queue", "x"], "error: unknown option `--queue`");
+    check_usage_error(
+        &["memory:", "--bus", NATS_URL],
+        "error: `--bus` needs a store the inventory process can open too, not `memory:`",
+    );
+}
