@@ -129,7 +129,7 @@ fn main() {
     println!(
         "\n{}",
         report::render(
-            "Outbox relay vs raw JetStream publishes (log: SQLite, NORMAL)",
+            "Outbox relay vs raw JetStream publishes (log: SQLite, Durability::Relaxed)",
             &output,
             started,
             &[comparison]

@@ -99,14 +99,7 @@ async fn a_relay_killed_mid_publish_and_restarted_delivers_every_event_once() {
 
     let mut first = relay(&options);
     // The relay creates the stream, then publishes: kill it once some, not all, of the log is in.
-    wait_until(Duration::from_secs(30), "the relay's first messages", || async {
-        let jetstream = factum::bus::nats::async_nats::jetstream::new(client.clone());
-        match jetstream.get_stream(bus.stream()).await {
-            Ok(mut stream) => stream.info().await.unwrap().state.messages > 1_000,
-            Err(_) => false,
-        }
-    })
-    .await;
+    wait_until(Duration::from_secs(30), "the relay's first messages", || holds(&client, &bus, 1_000)).await;
     first.kill().unwrap();
     first.wait().unwrap();
     let published = stream_messages(&client, &bus).await;
@@ -115,10 +108,7 @@ async fn a_relay_killed_mid_publish_and_restarted_delivers_every_event_once() {
     // Orders keep coming while no relay runs; the restarted relay publishes the rest, and these.
     ids.extend(store_orders(&store, 500).await);
     let mut second = relay(&options);
-    wait_until(Duration::from_secs(60), "every event in the stream", || async {
-        stream_messages(&client, &bus).await >= 20_500
-    })
-    .await;
+    wait_until(Duration::from_secs(60), "every event in the stream", || holds(&client, &bus, 20_500)).await;
     second.kill().unwrap();
     second.wait().unwrap();
     assert_eq!(stream_messages(&client, &bus).await, 20_500, "events stored twice in the stream");
@@ -146,8 +136,7 @@ async fn the_relay_resumes_when_nats_comes_back() {
         RelayConfig::new(bus.clone()).ack_timeout(Duration::from_millis(500)).retry_max(Duration::from_millis(200));
     let mut relay = OutboxRelay::start(store.clone(), client.clone(), config).await.unwrap();
     let relaying = tokio::spawn(async move { relay.run().await });
-    wait_until(Duration::from_secs(20), "the first events", || async { stream_messages(&client, &bus).await >= 300 })
-        .await;
+    wait_until(Duration::from_secs(20), "the first events", || holds(&client, &bus, 300)).await;
 
     server.kill();
     // Committed while the server is down: the relay keeps them until it is back.
@@ -155,10 +144,7 @@ async fn the_relay_resumes_when_nats_comes_back() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.restart(&directory.path().join("nats"));
     ids.extend(store_orders(&store, 300).await);
-    wait_until(Duration::from_secs(30), "every event after the restart", || async {
-        stream_messages(&client, &bus).await >= 900
-    })
-    .await;
+    wait_until(Duration::from_secs(30), "every event after the restart", || holds(&client, &bus, 900)).await;
     assert!(!relaying.is_finished(), "the relay stopped: {:?}", relaying.await);
     relaying.abort();
     assert_eq!(stream_messages(&client, &bus).await, 900);

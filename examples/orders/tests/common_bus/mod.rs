@@ -57,9 +57,23 @@ pub(crate) async fn store_orders(store: &impl EventStore, count: usize) -> Vec<U
 
 /// How many messages the bus's stream holds.
 pub(crate) async fn stream_messages(client: &async_nats::Client, bus: &BusConfig) -> u64 {
+    try_stream_messages(client, bus).await.unwrap_or_else(|error| panic!("cannot read `{}`: {error}", bus.stream()))
+}
+
+/// How many messages the bus's stream holds, or why that cannot be read now (no stream yet, the server restarting):
+/// for waits that try again.
+pub(crate) async fn try_stream_messages(
+    client: &async_nats::Client,
+    bus: &BusConfig,
+) -> Result<u64, async_nats::Error> {
     let jetstream = async_nats::jetstream::new(client.clone());
-    let mut stream = jetstream.get_stream(bus.stream()).await.unwrap();
-    stream.info().await.unwrap().state.messages
+    let mut stream = jetstream.get_stream(bus.stream()).await?;
+    Ok(stream.info().await?.state.messages)
+}
+
+/// Whether the bus's stream holds at least `count` messages; `false` while it cannot be read.
+pub(crate) async fn holds(client: &async_nats::Client, bus: &BusConfig, count: u64) -> bool {
+    try_stream_messages(client, bus).await.is_ok_and(|messages| messages >= count)
 }
 
 /// Waits until `condition` holds, checking every few milliseconds, or fails the test after `limit` saying `what`.

@@ -9,8 +9,10 @@ use uuid::Uuid;
 
 use super::config::{BusConfig, BusError};
 use super::headers::{self, event_headers};
-use crate::store::live::POLL_START;
 use crate::{CheckpointStore, EventStore, LiveWait, LogEventRef, LogQuery, StoreError};
+
+/// The first pause after a failure; pauses double from it up to [`RelayConfig::retry_max`].
+const RETRY_START: Duration = Duration::from_millis(50);
 
 /// How many events the relay reads and publishes at a time unless told otherwise.
 pub const RELAY_BATCH: usize = 256;
@@ -58,7 +60,8 @@ impl RelayConfig {
         self
     }
 
-    /// Sets the longest pause between two attempts after a failure.
+    /// Sets the longest pause between two attempts after a failure (the first is 50 ms, and each next one twice
+    /// the last).
     pub fn retry_max(mut self, pause: Duration) -> Self {
         self.retry_max = pause;
         self
@@ -195,7 +198,7 @@ impl<S: EventStore + CheckpointStore> OutboxRelay<S> {
     /// logged and retried after a pause, from the checkpoint: nothing is skipped.
     pub async fn run(&mut self) -> Result<Infallible, RelayError> {
         let mut live = LiveWait::new();
-        let mut pause = POLL_START * 50;
+        let mut pause = RETRY_START;
         loop {
             let attempt = match self.publish_batch().await {
                 Ok(0) => live.wait(&self.store, self.progress.next_position).await.map_err(RelayError::from),
@@ -203,7 +206,7 @@ impl<S: EventStore + CheckpointStore> OutboxRelay<S> {
                 Err(error) => Err(error),
             };
             match attempt {
-                Ok(()) => pause = POLL_START * 50,
+                Ok(()) => pause = RETRY_START,
                 Err(error) if error.is_retryable() => {
                     tracing::warn!(
                         stream = self.config.bus.stream(),
