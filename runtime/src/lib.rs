@@ -74,6 +74,8 @@
 //! The order example (`examples/orders`) shows the whole flow on a schema, on the embedded SQLite store.
 
 mod aggregate;
+#[cfg(feature = "nats")]
+pub mod bus;
 mod envelope;
 mod error;
 mod event;

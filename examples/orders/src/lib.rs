@@ -11,6 +11,7 @@ pub mod schema {
     factum::include_schema!("orders");
 }
 
+pub mod bus;
 mod inventory;
 pub mod reservations;
 mod rules;

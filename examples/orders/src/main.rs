@@ -4,8 +4,18 @@
 //! the log live and has the warehouse reserve stock for each new order; the example prints what it decided, with
 //! the correlation and causation ids that tie each reservation to its order.
 //!
-//! `cargo run -p orders-example [-- STORE]`: the store is the URL `STORE` (`sqlite:orders.db`, `memory:`), or a fresh
-//! SQLite file in the temporary folder.
+//! `cargo run -p orders-example [-- STORE] [--bus nats://127.0.0.1:4222]`: the store is the URL `STORE`
+//! (`sqlite:orders.db`, `memory:`), or a fresh SQLite file in the temporary folder. With `--bus`, the orders reach
+//! the stock reservations over NATS JetStream instead: an outbox relay in this process publishes the store's events,
+//! and an inventory process (this binary's `inventory` command, started as a child) consumes `OrderCreated` and
+//! sends its own `Inventory` commands to the store.
+//!
+//! The two bus processes run on their own too, each until stopped:
+//!
+//! - `orders-example relay STORE --bus URL`: publishes the store's events, from the relay's checkpoint on;
+//! - `orders-example inventory STORE --bus URL`: reserves stock for each order published.
+//!
+//! Both take `--stream NAME` (`ORDERS`) and `--prefix PREFIX` (`orders`).
 
 use std::time::Duration;
 
@@ -16,6 +26,7 @@ use factum::{
     ProjectionRunner, Subscription,
 };
 use orders_example::{
+    bus::{run_inventory, run_relay, BusOptions},
     reservations::{placed_orders, StockReservations},
     schema::{
         AddStock, CancelOrder, CreateOrder, Inventory, InventoryEvent, LineItem, Order, OrderCommand, OrderStatus,
@@ -46,8 +57,69 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// What the command line asks for.
+enum Mode {
+    /// The demo, with the process manager in this process or, with a bus, in a child.
+    Demo { store: Option<String>, bus: Option<BusOptions> },
+    /// The outbox relay alone.
+    Relay { store: String, bus: BusOptions },
+    /// The inventory process alone.
+    Inventory { store: String, bus: BusOptions },
+}
+
+const USAGE: &str = "usage: orders-example [relay|inventory] [STORE] [--bus URL] [--stream NAME] [--prefix PREFIX]";
+
+fn parse_arguments(arguments: impl IntoIterator<Item = String>) -> Result<Mode, String> {
+    let mut positional = Vec::new();
+    let (mut bus_url, mut stream, mut prefix) = (None, None, None);
+    let mut arguments = arguments.into_iter();
+    while let Some(argument) = arguments.next() {
+        let slot = match argument.as_str() {
+            "--bus" => &mut bus_url,
+            "--stream" => &mut stream,
+            "--prefix" => &mut prefix,
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`\n{USAGE}")),
+            _ => {
+                positional.push(argument);
+                continue;
+            }
+        };
+        *slot = Some(arguments.next().ok_or_else(|| format!("`{argument}` takes a value\n{USAGE}"))?);
+    }
+    let bus = bus_url.map(|url| {
+        let mut options = BusOptions::new(url);
+        options.stream = stream.unwrap_or(options.stream);
+        options.prefix = prefix.unwrap_or(options.prefix);
+        options
+    });
+    let mut positional = positional.into_iter();
+    let first = positional.next();
+    let mode = match first.as_deref() {
+        Some(command @ ("relay" | "inventory")) => {
+            let store = positional.next().ok_or_else(|| format!("`{command}` takes a store URL\n{USAGE}"))?;
+            let bus = bus.ok_or_else(|| format!("`{command}` takes `--bus URL`\n{USAGE}"))?;
+            match command {
+                "relay" => Mode::Relay { store, bus },
+                _ => Mode::Inventory { store, bus },
+            }
+        }
+        _ => Mode::Demo { store: first, bus },
+    };
+    match positional.next() {
+        Some(extra) => Err(format!("unexpected argument `{extra}`\n{USAGE}")),
+        None => Ok(mode),
+    }
+}
+
 async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
-    let url = match std::env::args().nth(1) {
+    let (url, bus) = match parse_arguments(std::env::args().skip(1))? {
+        Mode::Relay { store, bus } => return Err(run_relay(AnyStore::open(&store)?, &bus).await.unwrap_err().into()),
+        Mode::Inventory { store, bus } => {
+            return Err(run_inventory(AnyStore::open(&store)?, &bus, WAREHOUSE).await.unwrap_err().into())
+        }
+        Mode::Demo { store, bus } => (store, bus),
+    };
+    let url = match url {
         Some(url) => url,
         None => {
             let path = std::env::temp_dir().join("factum-orders-example.sqlite");
@@ -70,10 +142,28 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         inventory.handle(&WAREHOUSE.to_owned(), AddStock { sku: sku.into(), quantity }.into()).await?;
         println!("added    {quantity:>2} x {sku}");
     }
-    // The process manager follows the orders live, from the start of the log, while the commands below run.
-    let mut reservations = StockReservations::new(store.clone(), WAREHOUSE);
-    let mut placed = placed_orders(store.clone(), 1);
-    let mut manager = tokio::spawn(async move { placed.run(&mut reservations).await });
+    // The process manager follows the orders live, from the start of the log, while the commands below run: in
+    // this process on a subscription, or over the bus in the inventory process, fed by the relay in this one.
+    let (mut manager, inventory_process) = match &bus {
+        None => {
+            let mut reservations = StockReservations::new(store.clone(), WAREHOUSE);
+            let mut placed = placed_orders(store.clone(), 1);
+            let manager = tokio::spawn(async move { placed.run(&mut reservations).await.map_err(|e| e.to_string()) });
+            (manager, None)
+        }
+        Some(bus) => {
+            if matches!(store, AnyStore::Memory(_)) {
+                return Err("`--bus` needs a store the inventory process can open too, not `memory:`".into());
+            }
+            println!("event bus: {} (stream {}, subjects {}.>)", bus.url, bus.stream, bus.prefix);
+            let child = std::process::Command::new(std::env::current_exe()?)
+                .args(["inventory", &url, "--bus", &bus.url, "--stream", &bus.stream, "--prefix", &bus.prefix])
+                .spawn()?;
+            let (relayed, bus) = (store.clone(), bus.clone());
+            let relay = tokio::spawn(async move { run_relay(relayed, &bus).await.map_err(|e| e.to_string()) });
+            (relay, Some(ChildGuard(child)))
+        }
+    };
     println!();
 
     let books = Uuid::new_v4();
@@ -117,13 +207,14 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     let decided = tokio::select! {
         decided = decisions(service.store(), orders_placed) => decided?,
         stopped = &mut manager => return Err(match stopped? {
-            Err(error) => format!("the process manager stopped: {error}").into(),
+            Err(error) => format!("the process manager (or the relay) stopped: {error}").into(),
         }),
         () = tokio::time::sleep(Duration::from_secs(10)) => {
             return Err("the process manager did not decide every order within 10 s".into());
         }
     };
     manager.abort();
+    drop(inventory_process);
     for line in decided {
         println!("{line}");
     }
@@ -177,6 +268,17 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// The inventory process started for `--bus`, stopped when the demo ends (or fails).
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        // It may have stopped already (and said why on its stderr); either way it must not outlive the demo.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Follows the inventory's events until `count` orders were decided, and describes each decision with the ids

@@ -10,10 +10,16 @@ use factum::{
 use crate::inventory::InventoryError;
 use crate::schema::{Inventory, Order, OrderCreated, OrderEvent, ReserveStock, StockLine};
 
+/// The manager's name: the durable consumer's on the bus, and the namespace of its command ids.
+pub const MANAGER: &str = "stock-reservations";
+
 /// Reserves stock for every new order, in the warehouse `warehouse`.
 ///
-/// Run it on [`placed_orders`] with [`Subscription::run`]. It is handed each `OrderCreated` at least once; the inventory decides each order
-/// once and rejects a second reservation with [`InventoryError::AlreadyDecided`], which the manager takes as done.
+/// Run it on [`placed_orders`] with [`Subscription::run`], or on [`crate::bus::placed_orders`] over NATS
+/// JetStream with `BusConsumer::run`. It is handed each `OrderCreated` at least once: the reservation's command id is
+/// derived from the event id ([`factum::bus::nats::command_id`]), so a second delivery is answered from the
+/// inventory's stream with the first outcome; and the inventory decides each order once, rejecting a reservation
+/// of an order already decided with [`InventoryError::AlreadyDecided`], which the manager takes as done.
 #[derive(Debug, Clone)]
 pub struct StockReservations<S> {
     inventory: CommandService<Inventory, S>,
@@ -62,7 +68,10 @@ impl<S: EventStore> SubscriptionHandler<OrderEvent> for StockReservations<S> {
         let lines = created.items.iter().map(|item| StockLine { sku: item.sku.clone(), quantity: item.quantity });
         let command = ReserveStock { order_id, lines: lines.collect() };
         // The reservation is caused by this event, and belongs to the same request as the order.
-        let metadata = Metadata::following(envelope).with_header("process", "stock-reservations");
+        // The same event always sends the same command id, so a redelivered event is recognised in the stream.
+        let metadata = Metadata::following(envelope)
+            .with_command_id(factum::bus::nats::command_id(MANAGER, envelope))
+            .with_header("process", MANAGER);
         match self.inventory.handle_with(&self.warehouse, command.into(), metadata).await {
             Ok(_) | Err(CommandError::Rejected(InventoryError::AlreadyDecided { .. })) => Ok(()),
             Err(error) => Err(error.into()),
