@@ -2,7 +2,7 @@
 //! version checked against it, and every event inserted in one statement.
 
 use super::rows::stored_position;
-use super::{pg_error, PostgresStore, TooManyEvents, MAX_EVENTS_PER_TRANSACTION, OFFSET_BITS};
+use super::{Conn, PostgresStore, TooManyEvents, MAX_EVENTS_PER_TRANSACTION, OFFSET_BITS};
 use crate::store::StreamAppend;
 use crate::{AppendOutcome, ConflictError, DuplicateEventId, Metadata, StoreError, Timestamp};
 
@@ -56,16 +56,17 @@ pub(super) async fn append_batch(
     }
     let sql = &store.shared.sql;
     let mut client = store.client().await?;
-    let advance = client.prepare_cached(&sql.advance_stream).await.map_err(pg_error)?;
-    let version = client.prepare_cached(&sql.stream_version).await.map_err(pg_error)?;
-    let transaction = client.transaction().await.map_err(pg_error)?;
+    let lost = client.lost.clone();
+    let advance = client.prepare_cached(&sql.advance_stream).await.map_err(|error| lost.fail(error))?;
+    let version = client.prepare_cached(&sql.stream_version).await.map_err(|error| lost.fail(error))?;
+    let transaction = client.transaction().await.map_err(|error| lost.fail(error))?;
     let mut outcomes = Vec::with_capacity(appends.len());
     let mut offset = 0i64;
     let mut last_position = None;
     for append in appends {
         let stream_id = append.stream_id.as_str();
         if append.events.is_empty() {
-            let row = transaction.query_opt(&version, &[&stream_id]).await.map_err(pg_error)?;
+            let row = transaction.query_opt(&version, &[&stream_id]).await.map_err(|error| lost.fail(error))?;
             let actual = row.map_or(0, |row| stored_position(Some(row.get(0))));
             if !append.expected.admits(actual) {
                 return Err(ConflictError { stream_id: stream_id.to_owned(), expected: append.expected, actual }.into());
@@ -73,7 +74,7 @@ pub(super) async fn append_batch(
             let position = match last_position {
                 Some(position) => position,
                 None => {
-                    let row = transaction.query_one(&sql.head, &[]).await.map_err(pg_error)?;
+                    let row = transaction.query_one(&sql.head, &[]).await.map_err(|error| lost.fail(error))?;
                     stored_position(row.get(0))
                 }
             };
@@ -81,7 +82,7 @@ pub(super) async fn append_batch(
             continue;
         }
         let appended = append.events.len() as i64;
-        let row = transaction.query_one(&advance, &[&stream_id, &appended]).await.map_err(pg_error)?;
+        let row = transaction.query_one(&advance, &[&stream_id, &appended]).await.map_err(|error| lost.fail(error))?;
         let (new_version, transaction_id): (i64, i64) = (row.get(0), row.get(1));
         let actual = stored_position(Some(new_version - appended));
         if !append.expected.admits(actual) {
@@ -106,7 +107,7 @@ pub(super) async fn append_batch(
         outcomes.push(AppendOutcome { stream_version: stored_position(Some(new_version)), position });
     }
     if count > 0 {
-        let insert = transaction.prepare_cached(&sql.insert).await.map_err(pg_error)?;
+        let insert = transaction.prepare_cached(&sql.insert).await.map_err(|error| lost.fail(error))?;
         let metadata: Vec<Option<&[u8]>> = columns.metadata.iter().map(Option::as_deref).collect();
         let inserted = transaction
             .execute(
@@ -130,11 +131,11 @@ pub(super) async fn append_batch(
             drop(transaction);
             return Err(match constraint.as_deref() {
                 Some("events_event_id") => taken_event_id(store, &client, appends).await?.into(),
-                _ => pg_error(error),
+                _ => lost.fail(error),
             });
         }
     }
-    transaction.commit().await.map_err(pg_error)?;
+    transaction.commit().await.map_err(|error| lost.fail(error))?;
     if let Some(position) = last_position {
         store.shared.head.advance(position);
     }
@@ -145,11 +146,12 @@ pub(super) async fn append_batch(
 /// batch holds twice.
 async fn taken_event_id(
     store: &PostgresStore,
-    client: &tokio_postgres::Client,
+    client: &Conn,
     appends: &[StreamAppend],
 ) -> Result<DuplicateEventId, StoreError> {
+    let lost = &client.lost;
     let ids: Vec<uuid::Uuid> = appends.iter().flat_map(|append| &append.events).map(|event| event.event_id).collect();
-    let rows = client.query(&store.shared.sql.taken_ids, &[&ids]).await.map_err(pg_error)?;
+    let rows = client.query(&store.shared.sql.taken_ids, &[&ids]).await.map_err(|error| lost.fail(error))?;
     let stored: std::collections::HashSet<uuid::Uuid> = rows.iter().map(|row| row.get(0)).collect();
     let mut seen = std::collections::HashSet::new();
     let events = appends.iter().flat_map(|append| append.events.iter().map(move |event| (append, event)));

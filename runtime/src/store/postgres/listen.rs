@@ -44,8 +44,11 @@ impl Listener {
         };
         let shared = &store.shared;
         // The task holds what it needs, not the store, so that dropping the store's last clone stops it.
+        let mut config = shared.options.config.clone();
+        // Named, so that people (and tests) looking at the server's sessions can tell it from the pool's.
+        config.application_name(format!("factum listener {}", shared.options.schema));
         let listening = Listening {
-            config: shared.options.config.clone(),
+            config,
             channel: shared.sql.channel.clone(),
             readable_head: shared.sql.readable_head.clone(),
             head: shared.head.clone(),

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::rows::{micros_bound, scan, stored_position};
-use super::{pg_error, sql_integer, Client, PostgresStore, SETTLE_MAX};
+use super::{sql_integer, Conn, PostgresStore, SETTLE_MAX};
 use crate::store::live::{backoff, POLL_START};
 use crate::store::LogQuery;
 use crate::{LogEventRef, StoreError};
@@ -21,8 +21,9 @@ pub(super) async fn fold_log<E: From<StoreError>>(
         return Ok(from);
     }
     let client = store.client().await?;
+    let lost = client.lost.clone();
     let bound = settled_bound(store, &client).await?;
-    let statement = client.prepare_cached(&store.shared.sql.read_log).await.map_err(pg_error)?;
+    let statement = client.prepare_cached(&store.shared.sql.read_log).await.map_err(|error| lost.fail(error))?;
     let names = query.event_names.as_ref();
     let recorded_before = query.recorded_before.map(micros_bound);
     let limit = sql_integer(query.limit as u64);
@@ -50,12 +51,14 @@ pub(super) async fn fold_log<E: From<StoreError>>(
 /// Waiting for the watermark to pass the last committed event is what lets a read see an append that committed
 /// before it began, while transactions that took their ids earlier were still running (other appends, a few
 /// milliseconds long); it polls with the backoff of followers, from [`POLL_START`].
-async fn settled_bound(store: &PostgresStore, client: &Client) -> Result<i64, StoreError> {
-    let statement = client.prepare_cached(&store.shared.sql.watermark_and_head).await.map_err(pg_error)?;
+async fn settled_bound(store: &PostgresStore, client: &Conn) -> Result<i64, StoreError> {
+    let lost = &client.lost;
+    let statement =
+        client.prepare_cached(&store.shared.sql.watermark_and_head).await.map_err(|error| lost.fail(error))?;
     let started = Instant::now();
     let mut pause = POLL_START;
     loop {
-        let row = client.query_one(&statement, &[]).await.map_err(pg_error)?;
+        let row = client.query_one(&statement, &[]).await.map_err(|error| lost.fail(error))?;
         let (watermark, head): (i64, Option<i64>) = (row.get(0), row.get(1));
         let settled = head.is_none_or(|head| head < watermark);
         if settled || started.elapsed() >= SETTLE_MAX {
@@ -69,7 +72,8 @@ async fn settled_bound(store: &PostgresStore, client: &Client) -> Result<i64, St
 /// The last position below the watermark (0: none), the end of the log that every reader may read.
 pub(super) async fn readable_head(store: &PostgresStore) -> Result<u64, StoreError> {
     let client = store.client().await?;
-    let statement = client.prepare_cached(&store.shared.sql.readable_head).await.map_err(pg_error)?;
-    let row = client.query_one(&statement, &[]).await.map_err(pg_error)?;
+    let lost = client.lost.clone();
+    let statement = client.prepare_cached(&store.shared.sql.readable_head).await.map_err(|error| lost.fail(error))?;
+    let row = client.query_one(&statement, &[]).await.map_err(|error| lost.fail(error))?;
     Ok(stored_position(row.get(0)))
 }

@@ -51,6 +51,7 @@ mod schema;
 mod sql;
 mod tables;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,6 +81,53 @@ pub const SETTLE_MAX: Duration = Duration::from_secs(1);
 
 /// A pooled connection.
 type Client = deadpool_postgres::Client;
+
+/// A pooled connection that leaves the pool when dropped, instead of going back to it, once an error on it said the
+/// connection is lost: the pool's own check (is the connection closed?) can run before the connection has noticed.
+pub(super) struct Conn {
+    client: Option<Client>,
+    /// Set by [`Lost::fail`].
+    pub(super) lost: Lost,
+}
+
+/// Whether a connection was lost; clones share the answer.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Lost(Arc<AtomicBool>);
+
+impl Lost {
+    /// Types `error` as [`pg_error`] does, and marks the connection lost if the error says so.
+    pub(super) fn fail(&self, error: tokio_postgres::Error) -> StoreError {
+        if connection_lost(&error) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+        pg_error(error)
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        self.client.as_ref().expect("a connection is there until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client.as_mut().expect("a connection is there until dropped")
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            if self.lost.0.load(Ordering::Relaxed) {
+                // Taken out of the pool, the connection is closed here and the pool opens another when it needs one.
+                drop(deadpool_postgres::Object::take(client));
+            }
+        }
+    }
+}
 
 /// An event store in a PostgreSQL schema.
 ///
@@ -157,8 +205,9 @@ impl PostgresStore {
     }
 
     /// A connection from the pool.
-    async fn client(&self) -> Result<Client, StoreError> {
-        self.shared.pool.get().await.map_err(pool_error)
+    async fn client(&self) -> Result<Conn, StoreError> {
+        let client = self.shared.pool.get().await.map_err(pool_error)?;
+        Ok(Conn { client: Some(client), lost: Lost::default() })
     }
 }
 
@@ -179,18 +228,26 @@ pub(crate) fn pg_error(error: tokio_postgres::Error) -> StoreError {
 
 fn is_transient(error: &tokio_postgres::Error) -> bool {
     use tokio_postgres::error::SqlState;
+    let retried = [
+        SqlState::T_R_SERIALIZATION_FAILURE,
+        SqlState::T_R_DEADLOCK_DETECTED,
+        SqlState::LOCK_NOT_AVAILABLE,
+        SqlState::TOO_MANY_CONNECTIONS,
+    ];
+    connection_lost(error) || error.code().is_some_and(|code| retried.contains(code))
+}
+
+/// Whether `error` says the connection it happened on is gone (closed, killed, the server shutting down).
+fn connection_lost(error: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
     if error.is_closed() {
         return true;
     }
     match error.code() {
         Some(code) => [
-            SqlState::T_R_SERIALIZATION_FAILURE,
-            SqlState::T_R_DEADLOCK_DETECTED,
-            SqlState::LOCK_NOT_AVAILABLE,
             SqlState::ADMIN_SHUTDOWN,
             SqlState::CRASH_SHUTDOWN,
             SqlState::CANNOT_CONNECT_NOW,
-            SqlState::TOO_MANY_CONNECTIONS,
             SqlState::CONNECTION_EXCEPTION,
             SqlState::CONNECTION_FAILURE,
             SqlState::CONNECTION_DOES_NOT_EXIST,
@@ -256,8 +313,10 @@ impl EventStore for PostgresStore {
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(&self.shared.sql.stream_version).await.map_err(pg_error)?;
-        let row = client.query_opt(&statement, &[&stream_id]).await.map_err(pg_error)?;
+        let lost = client.lost.clone();
+        let statement =
+            client.prepare_cached(&self.shared.sql.stream_version).await.map_err(|error| lost.fail(error))?;
+        let row = client.query_opt(&statement, &[&stream_id]).await.map_err(|error| lost.fail(error))?;
         Ok(row.map_or(0, |row| rows::stored_position(Some(row.get(0)))))
     }
 

@@ -5,7 +5,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 use super::sql::Columns;
-use super::{pg_error, sql_integer, PostgresStore};
+use super::{sql_integer, Conn, PostgresStore};
 use crate::event_ref::MetadataRef;
 use crate::store::StreamQuery;
 use crate::{LogEventRef, StoreError, Timestamp};
@@ -69,15 +69,16 @@ pub(super) fn lend_row(row: &Row) -> Result<LogEventRef<'_>, StoreError> {
 /// Runs `statement` with `parameters` and lends each row to `visit` as it arrives, so that a long read is never held
 /// in memory whole; returns how many rows were visited and the position of the last.
 pub(super) async fn scan<E: From<StoreError>>(
-    client: &tokio_postgres::Client,
+    client: &Conn,
     statement: &tokio_postgres::Statement,
     parameters: &[&(dyn ToSql + Sync)],
     mut visit: impl FnMut(LogEventRef<'_>) -> Result<(), E>,
 ) -> Result<(usize, Option<u64>), E> {
-    let rows = client.query_raw(statement, parameters.iter().copied()).await.map_err(pg_error)?;
+    let lost = &client.lost;
+    let rows = client.query_raw(statement, parameters.iter().copied()).await.map_err(|error| lost.fail(error))?;
     let mut rows = std::pin::pin!(rows);
     let (mut visited, mut last) = (0, None);
-    while let Some(row) = rows.try_next().await.map_err(pg_error)? {
+    while let Some(row) = rows.try_next().await.map_err(|error| lost.fail(error))? {
         let event = lend_row(&row)?;
         last = Some(event.position);
         visited += 1;
@@ -94,13 +95,15 @@ pub(super) async fn scan_stream(
     visit: impl FnMut(LogEventRef<'_>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let client = store.client().await?;
+    let lost = client.lost.clone();
     let from_version = sql_integer(query.from_version);
     let recorded_before = query.recorded_before.map(micros_bound);
     if query.to_version == u64::MAX && recorded_before.is_none() {
-        let statement = client.prepare_cached(&store.shared.sql.read_stream).await.map_err(pg_error)?;
+        let statement = client.prepare_cached(&store.shared.sql.read_stream).await.map_err(|error| lost.fail(error))?;
         scan(&client, &statement, &[&stream_id, &from_version], visit).await?;
     } else {
-        let statement = client.prepare_cached(&store.shared.sql.read_stream_query).await.map_err(pg_error)?;
+        let statement =
+            client.prepare_cached(&store.shared.sql.read_stream_query).await.map_err(|error| lost.fail(error))?;
         let to_version = sql_integer(query.to_version);
         scan(&client, &statement, &[&stream_id, &from_version, &to_version, &recorded_before], visit).await?;
     }

@@ -1,30 +1,36 @@
 //! The projections' checkpoints and the aggregates' snapshots, in the store's schema.
 
 use super::rows::stored_position;
-use super::{pg_error, sql_integer, PostgresStore};
+use super::{sql_integer, PostgresStore};
 use crate::store::{CheckpointStore, Snapshot, SnapshotStore};
 use crate::StoreError;
 
 impl CheckpointStore for PostgresStore {
     async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(&self.shared.sql.checkpoint_read).await.map_err(pg_error)?;
-        let row = client.query_opt(&statement, &[&projection]).await.map_err(pg_error)?;
+        let lost = client.lost.clone();
+        let statement =
+            client.prepare_cached(&self.shared.sql.checkpoint_read).await.map_err(|error| lost.fail(error))?;
+        let row = client.query_opt(&statement, &[&projection]).await.map_err(|error| lost.fail(error))?;
         Ok(row.map_or(1, |row| stored_position(Some(row.get(0))).max(1)))
     }
 
     async fn save_checkpoint(&self, projection: &str, next_position: u64) -> Result<(), StoreError> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(&self.shared.sql.checkpoint_write).await.map_err(pg_error)?;
+        let lost = client.lost.clone();
+        let statement =
+            client.prepare_cached(&self.shared.sql.checkpoint_write).await.map_err(|error| lost.fail(error))?;
         let next_position = sql_integer(next_position.max(1));
-        client.execute(&statement, &[&projection, &next_position]).await.map_err(pg_error)?;
+        client.execute(&statement, &[&projection, &next_position]).await.map_err(|error| lost.fail(error))?;
         Ok(())
     }
 
     async fn reset_checkpoint(&self, projection: &str) -> Result<(), StoreError> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(&self.shared.sql.checkpoint_delete).await.map_err(pg_error)?;
-        client.execute(&statement, &[&projection]).await.map_err(pg_error)?;
+        let lost = client.lost.clone();
+        let statement =
+            client.prepare_cached(&self.shared.sql.checkpoint_delete).await.map_err(|error| lost.fail(error))?;
+        client.execute(&statement, &[&projection]).await.map_err(|error| lost.fail(error))?;
         Ok(())
     }
 }
@@ -32,8 +38,10 @@ impl CheckpointStore for PostgresStore {
 impl SnapshotStore for PostgresStore {
     async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(&self.shared.sql.snapshot_read).await.map_err(pg_error)?;
-        let Some(row) = client.query_opt(&statement, &[&stream_id]).await.map_err(pg_error)? else {
+        let lost = client.lost.clone();
+        let statement =
+            client.prepare_cached(&self.shared.sql.snapshot_read).await.map_err(|error| lost.fail(error))?;
+        let Some(row) = client.query_opt(&statement, &[&stream_id]).await.map_err(|error| lost.fail(error))? else {
             return Ok(None);
         };
         let corrupt = |message: String| StoreError::Corrupt {
@@ -55,7 +63,9 @@ impl SnapshotStore for PostgresStore {
 
     async fn save_snapshot(&self, stream_id: &str, snapshot: Snapshot) -> Result<(), StoreError> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(&self.shared.sql.snapshot_write).await.map_err(pg_error)?;
+        let lost = client.lost.clone();
+        let statement =
+            client.prepare_cached(&self.shared.sql.snapshot_write).await.map_err(|error| lost.fail(error))?;
         let stream_version = sql_integer(snapshot.stream_version);
         client
             .execute(
@@ -63,7 +73,7 @@ impl SnapshotStore for PostgresStore {
                 &[&stream_id, &stream_version, &snapshot.fingerprint, &snapshot.state, &snapshot.taken_at],
             )
             .await
-            .map_err(pg_error)?;
+            .map_err(|error| lost.fail(error))?;
         Ok(())
     }
 }
