@@ -107,3 +107,25 @@ fn checkpoints_and_snapshots_are_kept_for_every_connection() {
         assert_eq!(store.load_snapshot("Counter-1").await.unwrap(), Some(snapshot(1, "f2")));
     });
 }
+
+#[test]
+fn postgres_urls_connect_through_any_store() {
+    use factum::store::{AnyStore, StoreUrlError};
+    block_on(async {
+        let schema = unique_schema("any");
+        let _scratch = Scratch { schema: schema.clone() };
+        let url = schema_url(&schema);
+        let store = AnyStore::connect(&url).await.expect("a postgres URL connects");
+        let AnyStore::Postgres(postgres) = &store else { panic!("not a PostgreSQL store: {store:?}") };
+        assert_eq!(postgres.schema(), schema);
+        store.append("A", ExpectedVersion::NoStream, vec![NewEvent::new("E", 1, "{}")]).await.unwrap();
+        store.save_checkpoint("p", 2).await.unwrap();
+        let other = AnyStore::connect(&url.replacen("postgres://", "postgresql://", 1)).await.unwrap();
+        assert_eq!((other.stream_version("A").await.unwrap(), other.checkpoint("p").await.unwrap()), (1, 2));
+
+        let not_awaited = AnyStore::open(&url).expect_err("`open` does not connect");
+        assert!(matches!(not_awaited, StoreUrlError::NeedsConnect { .. }), "{not_awaited}");
+        let bad = AnyStore::connect("postgres://127.0.0.1/test?schema=Bad").await.expect_err("a bad schema name");
+        assert!(bad.to_string().contains("`Bad` is not a schema name the store accepts"), "{bad}");
+    });
+}

@@ -79,7 +79,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// Opens the store at `url`, or a fresh SQLite file named `file` in the temporary folder.
-fn open_store(url: Option<String>, file: &str) -> Result<(String, AnyStore), Box<dyn std::error::Error>> {
+async fn open_store(url: Option<String>, file: &str) -> Result<(String, AnyStore), Box<dyn std::error::Error>> {
     let url = match url {
         Some(url) => url,
         None => {
@@ -93,12 +93,12 @@ fn open_store(url: Option<String>, file: &str) -> Result<(String, AnyStore), Box
             format!("sqlite:{}", path.display())
         }
     };
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     Ok((url, store))
 }
 
 async fn run_stress(url: Option<String>, stress: &Stress) -> Result<(), Box<dyn std::error::Error>> {
-    let (_, store) = open_store(url, "factum-conference-stress.sqlite")?;
+    let (_, store) = open_store(url, "factum-conference-stress.sqlite").await?;
     let report = stress::run(store, stress, RetryPolicy::default()).await?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
@@ -107,7 +107,7 @@ async fn run_stress(url: Option<String>, stress: &Stress) -> Result<(), Box<dyn 
 async fn print_availability(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     // Without a URL there is no store to read: a fresh file would only ever print nothing.
     let url = url.ok_or("`availability` reads a store: give it with `--store sqlite:PATH`")?;
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     for conference in availability(&store).await? {
         println!("{}", serde_json::to_string(&conference)?);
     }
@@ -117,7 +117,7 @@ async fn print_availability(url: Option<String>) -> Result<(), Box<dyn std::erro
 type Service = CommandService<Conference, AnyStore>;
 
 async fn demo(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
-    let (url, store) = open_store(url, "factum-conference-example.sqlite")?;
+    let (url, store) = open_store(url, "factum-conference-example.sqlite").await?;
     println!("event store: {url}\n");
     // A conference collects thousands of reservations: with a snapshot every 100 events, a command folds at most 99.
     let service = Service::new(store).with_snapshots(SnapshotPolicy::Every(100));

@@ -107,7 +107,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return demo(&url).await;
     };
     let url = cli.store.unwrap_or_else(|| format!("sqlite:{}", demo_file().display()));
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     let mut out = std::io::stdout().lock();
     match command {
         Command::Project => {
@@ -159,7 +159,7 @@ fn history() -> Vec<(Timestamp, &'static str, CustomerEvent)> {
 
 async fn demo(url: &str) -> Result<(), Box<dyn std::error::Error>> {
     println!("event store: {url}\n");
-    let store = AnyStore::open(url)?;
+    let store = AnyStore::connect(url).await?;
     if !store.read_all(&LogQuery::all().limit(1)).await?.is_empty() {
         return Err(format!("the demo writes its own history, and `{url}` is not empty: give it an empty store").into());
     }

@@ -61,7 +61,7 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     println!("event store: {url}\n");
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     let service = Service::new(store.clone());
 
     println!("== warehouse stock");
