@@ -51,7 +51,7 @@ pub(super) async fn fold_log<E: From<StoreError>>(
 /// Waiting for the watermark to pass the last committed event is what lets a read see an append that committed
 /// before it began, while transactions that took their ids earlier were still running (other appends, a few
 /// milliseconds long); it polls with the backoff of followers, from [`POLL_START`].
-async fn settled_bound(store: &PostgresStore, client: &Conn) -> Result<i64, StoreError> {
+pub(super) async fn settled_bound(store: &PostgresStore, client: &Conn) -> Result<i64, StoreError> {
     let lost = &client.lost;
     let statement =
         client.prepare_cached(&store.shared.sql.watermark_and_head).await.map_err(|error| lost.fail(error))?;

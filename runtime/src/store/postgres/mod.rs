@@ -46,6 +46,7 @@ mod append;
 mod listen;
 mod log;
 mod options;
+mod projection;
 mod rows;
 mod schema;
 mod sql;
@@ -58,6 +59,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 
 pub use options::{PostgresConfigError, PostgresOptions, DEFAULT_SCHEMA, MAX_SCHEMA_LEN};
+pub use projection::{ProjectionTransaction, TransactionalRunner};
 pub use schema::{UnsupportedSchemaVersion, SCHEMA_VERSION};
 /// The PostgreSQL client the store is built on, so that applications reach their own tables without a dependency of
 /// their own.
@@ -101,6 +103,11 @@ impl Lost {
             self.0.store(true, Ordering::Relaxed);
         }
         pg_error(error)
+    }
+
+    /// Marks the connection lost whatever the error was (one that cannot be rolled back).
+    pub(super) fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
