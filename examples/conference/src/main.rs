@@ -21,7 +21,8 @@ use factum::{store::AnyStore, types::Uuid, CommandError, CommandService, EventSt
 #[derive(Debug, Parser)]
 #[command(name = "conference-example")]
 struct Cli {
-    /// The event store's URL (`sqlite:PATH`, `memory:`); by default a fresh SQLite file in the temporary folder.
+    /// The event store's URL (`sqlite:PATH`, `postgres://USER@HOST/DATABASE?schema=NAME`, `memory:`); by default a
+    /// fresh SQLite file in the temporary folder.
     #[arg(long, global = true, value_name = "URL")]
     store: Option<String>,
     #[command(subcommand)]
@@ -51,8 +52,9 @@ enum Command {
         #[arg(long, value_name = "UUID")]
         conference: Option<Uuid>,
     },
-    /// Brings the `SeatAvailability` projection up to date (a table in the store's SQLite file, so an `sqlite:`
-    /// store), then prints one JSON object per conference, sorted by id: conference, capacity, reserved, available.
+    /// Brings the `SeatAvailability` projection up to date (a table in the store's database, so an `sqlite:` or a
+    /// `postgres://` store), then prints one JSON object per conference, sorted by id: conference, capacity,
+    /// reserved, available.
     Availability,
 }
 

@@ -56,7 +56,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
+/// The store's pool of connections ([`PostgresStore::pool`]) and what getting a connection from it can fail with.
+pub use deadpool_postgres::{Pool, PoolError};
 
 pub use options::{PostgresConfigError, PostgresOptions, DEFAULT_SCHEMA, MAX_SCHEMA_LEN};
 pub use projection::{ProjectionTransaction, TransactionalRunner};

@@ -92,6 +92,13 @@ impl ProjectionTransaction {
         }
     }
 
+    /// Takes the transaction-scoped lock of projection `name` in the store's schema: runners of one projection (in
+    /// any process) take turns setting it up, resetting it and applying batches.
+    fn lock_projection(&self, store: &PostgresStore, name: &str) -> Result<u64, tokio_postgres::Error> {
+        let lock = "SELECT pg_advisory_xact_lock(hashtext('factum projection ' || $1 || ' ' || $2))";
+        self.execute(lock, &[&store.schema(), &name])
+    }
+
     fn store_error(&self, error: tokio_postgres::Error) -> StoreError {
         self.connection.lost.fail(error)
     }
@@ -207,17 +214,17 @@ impl<P: Projection<ProjectionTransaction> + 'static> TransactionalRunner<P> {
     ) -> Result<u64, ProjectionError<P::Error>> {
         if !self.set_up {
             self.in_batch(|transaction, projection, store| {
-                transaction.within(
-                    store.schema(),
-                    |source| ProjectionError::store(P::NAME, source),
-                    |transaction| {
-                        projection.setup(transaction).map_err(|source| ProjectionError::ReadModel {
-                            projection: P::NAME,
-                            step: "set up",
-                            source,
-                        })
-                    },
-                )
+                let store_failed = |source| ProjectionError::store(P::NAME, source);
+                transaction.within(store.schema(), store_failed, |transaction| {
+                    // Concurrent `CREATE TABLE IF NOT EXISTS` can fail in PostgreSQL: runners set up one at a time.
+                    let locked = transaction.lock_projection(store, P::NAME);
+                    locked.map_err(|error| store_failed(transaction.store_error(error)))?;
+                    projection.setup(transaction).map_err(|source| ProjectionError::ReadModel {
+                        projection: P::NAME,
+                        step: "set up",
+                        source,
+                    })
+                })
             })
             .await?;
             self.set_up = true;
@@ -294,8 +301,7 @@ fn apply_range<P: Projection<ProjectionTransaction>>(
     transaction.within(store.schema(), store_failed, |transaction| {
         let failed = |error| store_failed(transaction.store_error(error));
         // Runners of this projection take turns here, so that the checkpoint read is the one this batch replaces.
-        let lock = "SELECT pg_advisory_xact_lock(hashtext('factum projection ' || $1 || ' ' || $2))";
-        transaction.execute(lock, &[&store.schema(), &P::NAME]).map_err(failed)?;
+        transaction.lock_projection(store, P::NAME).map_err(failed)?;
         let from = transaction.query_opt(&sql.checkpoint_read, &[&P::NAME]).map_err(failed)?;
         let from = from.map_or(1, |row| stored_position(Some(row.get(0))).max(1));
         let bound =
@@ -339,6 +345,7 @@ fn reset<P: Projection<ProjectionTransaction>>(
     transaction.within(store.schema(), store_failed, |transaction| {
         let failed = |error| store_failed(transaction.store_error(error));
         let read_model = |step| move |source| ProjectionError::ReadModel { projection: P::NAME, step, source };
+        transaction.lock_projection(store, P::NAME).map_err(failed)?;
         projection.reset(transaction).map_err(read_model("reset"))?;
         projection.setup(transaction).map_err(read_model("set up"))?;
         transaction.execute(&store.shared.sql.checkpoint_delete, &[&P::NAME]).map_err(failed)?;
