@@ -29,7 +29,7 @@ use factum::{
 #[derive(Debug, Parser)]
 #[command(name = "customers-example", about = "The customer registry on Factum")]
 struct Cli {
-    /// The store: `sqlite:PATH` or `memory:`. Without it: the SQLite file the demo writes in the temporary folder.
+    /// The store: `sqlite:PATH`, `postgres://USER@HOST/DATABASE?schema=NAME` or `memory:`. Without it: the SQLite file the demo writes in the temporary folder.
     #[arg(long, value_name = "URL", global = true)]
     store: Option<String>,
     #[command(subcommand)]

@@ -4,7 +4,8 @@
 //! the log live and has the warehouse reserve stock for each new order; the example prints what it decided, with
 //! the correlation and causation ids that tie each reservation to its order.
 //!
-//! `cargo run -p orders-example [-- STORE]`: the store is the URL `STORE` (`sqlite:orders.db`, `memory:`), or a fresh
+//! `cargo run -p orders-example [-- STORE]`: the store is the URL `STORE` (`sqlite:orders.db`, `memory:`,
+//! `postgres://USER@HOST/DATABASE?schema=NAME`), or a fresh
 //! SQLite file in the temporary folder.
 
 use std::time::Duration;
