@@ -20,7 +20,7 @@ pub(crate) enum EventsCommand {
     /// Each line holds `stream`, `event`, `event_version`, `recorded_at`, `payload`, `position`, `id`, `version`,
     /// then `aggregate_type` and `metadata` when the event has them, in that order.
     Export {
-        /// The store: `sqlite:PATH` or `memory:`.
+        /// The store: `sqlite:PATH`, `postgres://USER@HOST/DATABASE?schema=NAME` or `memory:`.
         #[arg(long, value_name = "URL")]
         store: String,
         /// Only this stream's events.
@@ -36,7 +36,8 @@ pub(crate) enum EventsCommand {
     /// version in its stream, checked), `aggregate_type` and `metadata` are optional, `position` is ignored. Every
     /// bad line is reported with its number, and then nothing is written.
     Import {
-        /// The store: `sqlite:PATH` (created if missing), or `memory:` to check a file without writing it anywhere.
+        /// The store: `sqlite:PATH` (created if missing), `postgres://USER@HOST/DATABASE?schema=NAME`, or `memory:` to
+        /// check a file without writing it anywhere.
         #[arg(long, value_name = "URL")]
         store: String,
         /// The file of lines (JSON Lines).
@@ -58,7 +59,8 @@ pub(crate) fn run(command: EventsCommand) -> ExitCode {
 
 /// Runs one command's work on a current-thread runtime.
 fn block_on(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
-    match tokio::runtime::Builder::new_current_thread().build() {
+    // I/O and timers: a store on a server talks over the network.
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(work),
         Err(error) => fail(format!("cannot start the async runtime: {error}")),
     }
@@ -71,15 +73,15 @@ fn fail(message: impl Into<String>) -> ExitCode {
 }
 
 /// Opens the store a URL names, or says why it cannot.
-fn open(url: &str) -> Result<AnyStore, ExitCode> {
-    AnyStore::open(url).map_err(|error| fail(error.to_string()))
+async fn open(url: &str) -> Result<AnyStore, ExitCode> {
+    AnyStore::connect(url).await.map_err(|error| fail(error.to_string()))
 }
 
 /// How many events an export reads from the log per read.
 const EXPORT_BATCH: usize = 1024;
 
 async fn export(url: &str, stream: Option<&str>, from: u64) -> ExitCode {
-    let store = match open(url) {
+    let store = match open(url).await {
         Ok(store) => store,
         Err(code) => return code,
     };
@@ -174,7 +176,7 @@ struct Plan {
 }
 
 async fn import(url: &str, file: &Path) -> ExitCode {
-    let store = match open(url) {
+    let store = match open(url).await {
         Ok(store) => store,
         Err(code) => return code,
     };

@@ -11,7 +11,7 @@ use crate::event_line::{self, WriteError};
 /// What `factum events tail` is asked.
 #[derive(Debug, clap::Args)]
 pub(crate) struct TailArgs {
-    /// The store to follow: `sqlite:PATH`.
+    /// The store to follow: `sqlite:PATH` or `postgres://USER@HOST/DATABASE?schema=NAME`.
     #[arg(long, value_name = "URL")]
     store: String,
     /// The first position to print (1: the whole log, then what follows); without it, only events appended from
@@ -59,7 +59,7 @@ fn failed(error: TailError) -> ExitCode {
 }
 
 async fn follow(args: &TailArgs) -> Result<(), TailError> {
-    let store = AnyStore::open(&args.store)?;
+    let store = AnyStore::connect(&args.store).await?;
     if matches!(store, AnyStore::Memory(_)) || args.store.ends_with(":memory:") {
         return Err(TailError::InMemory { url: args.store.clone() });
     }

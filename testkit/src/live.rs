@@ -67,11 +67,12 @@ pub async fn wait_for_events_wakes_at_the_commit_it_waits_for<S: EventStore + Cl
     assert!(reached.expect("the wait succeeds") >= first);
 
     let next = spawn_wait(&store, first + 1);
-    let after_next = spawn_wait(&store, first + 2);
     let also_next = spawn_wait(&store, first + 1);
     tokio::time::sleep(PENDING).await;
-    assert!(!next.is_finished() && !after_next.is_finished(), "a wait returned before its position was committed");
+    assert!(!next.is_finished() && !also_next.is_finished(), "a wait returned before its position was committed");
     let second = append(&store.clone(), "Live-2", 1).await;
+    // Positions may have gaps, so the next commit after `second` is waited for from just past it.
+    let after_next = spawn_wait(&store, second + 1);
     for waiter in [next, also_next] {
         let reached = within(waiter, "a wait woken by the append it waited for").await.expect("the wait task ran");
         assert!(reached.expect("the wait succeeds") >= second);

@@ -21,7 +21,8 @@ use factum::{store::AnyStore, types::Uuid, CommandError, CommandService, EventSt
 #[derive(Debug, Parser)]
 #[command(name = "conference-example")]
 struct Cli {
-    /// The event store's URL (`sqlite:PATH`, `memory:`); by default a fresh SQLite file in the temporary folder.
+    /// The event store's URL (`sqlite:PATH`, `postgres://USER@HOST/DATABASE?schema=NAME`, `memory:`); by default a
+    /// fresh SQLite file in the temporary folder.
     #[arg(long, global = true, value_name = "URL")]
     store: Option<String>,
     #[command(subcommand)]
@@ -51,8 +52,9 @@ enum Command {
         #[arg(long, value_name = "UUID")]
         conference: Option<Uuid>,
     },
-    /// Brings the `SeatAvailability` projection up to date (a table in the store's SQLite file, so an `sqlite:`
-    /// store), then prints one JSON object per conference, sorted by id: conference, capacity, reserved, available.
+    /// Brings the `SeatAvailability` projection up to date (a table in the store's database, so an `sqlite:` or a
+    /// `postgres://` store), then prints one JSON object per conference, sorted by id: conference, capacity,
+    /// reserved, available.
     Availability,
 }
 
@@ -79,7 +81,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// Opens the store at `url`, or a fresh SQLite file named `file` in the temporary folder.
-fn open_store(url: Option<String>, file: &str) -> Result<(String, AnyStore), Box<dyn std::error::Error>> {
+async fn open_store(url: Option<String>, file: &str) -> Result<(String, AnyStore), Box<dyn std::error::Error>> {
     let url = match url {
         Some(url) => url,
         None => {
@@ -93,12 +95,12 @@ fn open_store(url: Option<String>, file: &str) -> Result<(String, AnyStore), Box
             format!("sqlite:{}", path.display())
         }
     };
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     Ok((url, store))
 }
 
 async fn run_stress(url: Option<String>, stress: &Stress) -> Result<(), Box<dyn std::error::Error>> {
-    let (_, store) = open_store(url, "factum-conference-stress.sqlite")?;
+    let (_, store) = open_store(url, "factum-conference-stress.sqlite").await?;
     let report = stress::run(store, stress, RetryPolicy::default()).await?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
@@ -107,7 +109,7 @@ async fn run_stress(url: Option<String>, stress: &Stress) -> Result<(), Box<dyn 
 async fn print_availability(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     // Without a URL there is no store to read: a fresh file would only ever print nothing.
     let url = url.ok_or("`availability` reads a store: give it with `--store sqlite:PATH`")?;
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     for conference in availability(&store).await? {
         println!("{}", serde_json::to_string(&conference)?);
     }
@@ -117,7 +119,7 @@ async fn print_availability(url: Option<String>) -> Result<(), Box<dyn std::erro
 type Service = CommandService<Conference, AnyStore>;
 
 async fn demo(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
-    let (url, store) = open_store(url, "factum-conference-example.sqlite")?;
+    let (url, store) = open_store(url, "factum-conference-example.sqlite").await?;
     println!("event store: {url}\n");
     // A conference collects thousands of reservations: with a snapshot every 100 events, a command folds at most 99.
     let service = Service::new(store).with_snapshots(SnapshotPolicy::Every(100));

@@ -29,7 +29,7 @@ use factum::{
 #[derive(Debug, Parser)]
 #[command(name = "customers-example", about = "The customer registry on Factum")]
 struct Cli {
-    /// The store: `sqlite:PATH` or `memory:`. Without it: the SQLite file the demo writes in the temporary folder.
+    /// The store: `sqlite:PATH`, `postgres://USER@HOST/DATABASE?schema=NAME` or `memory:`. Without it: the SQLite file the demo writes in the temporary folder.
     #[arg(long, value_name = "URL", global = true)]
     store: Option<String>,
     #[command(subcommand)]
@@ -107,7 +107,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return demo(&url).await;
     };
     let url = cli.store.unwrap_or_else(|| format!("sqlite:{}", demo_file().display()));
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     let mut out = std::io::stdout().lock();
     match command {
         Command::Project => {
@@ -159,7 +159,7 @@ fn history() -> Vec<(Timestamp, &'static str, CustomerEvent)> {
 
 async fn demo(url: &str) -> Result<(), Box<dyn std::error::Error>> {
     println!("event store: {url}\n");
-    let store = AnyStore::open(url)?;
+    let store = AnyStore::connect(url).await?;
     if !store.read_all(&LogQuery::all().limit(1)).await?.is_empty() {
         return Err(format!("the demo writes its own history, and `{url}` is not empty: give it an empty store").into());
     }

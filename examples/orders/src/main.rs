@@ -5,7 +5,8 @@
 //! the correlation and causation ids that tie each reservation to its order.
 //!
 //! `cargo run -p orders-example [-- STORE] [--bus nats://127.0.0.1:4222]`: the store is the URL `STORE`
-//! (`sqlite:orders.db`, `memory:`), or a fresh SQLite file in the temporary folder. With `--bus`, the orders reach
+//! (`sqlite:orders.db`, `memory:`,
+//! `postgres://USER@HOST/DATABASE?schema=NAME`), or a fresh SQLite file in the temporary folder. With `--bus`, the orders reach
 //! the stock reservations over NATS JetStream instead: an outbox relay in this process publishes the store's events,
 //! and an inventory process (this binary's `inventory` command, started as a child) consumes `OrderCreated` and
 //! sends its own `Inventory` commands to the store.
@@ -113,9 +114,11 @@ fn parse_arguments(arguments: impl IntoIterator<Item = String>) -> Result<Mode, 
 
 async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     let (url, bus) = match parse_arguments(std::env::args().skip(1))? {
-        Mode::Relay { store, bus } => return Err(run_relay(AnyStore::open(&store)?, &bus).await.unwrap_err().into()),
+        Mode::Relay { store, bus } => {
+            return Err(run_relay(AnyStore::connect(&store).await?, &bus).await.unwrap_err().into())
+        }
         Mode::Inventory { store, bus } => {
-            return Err(run_inventory(AnyStore::open(&store)?, &bus, WAREHOUSE).await.unwrap_err().into())
+            return Err(run_inventory(AnyStore::connect(&store).await?, &bus, WAREHOUSE).await.unwrap_err().into())
         }
         Mode::Demo { store, bus } => (store, bus),
     };
@@ -133,7 +136,7 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     println!("event store: {url}\n");
-    let store = AnyStore::open(&url)?;
+    let store = AnyStore::connect(&url).await?;
     let service = Service::new(store.clone());
 
     println!("== warehouse stock");

@@ -1,6 +1,9 @@
-//! One store type for every backend, chosen at run time from a URL (`memory:`, `sqlite:events.db`).
+//! One store type for every backend, chosen at run time from a URL (`memory:`, `sqlite:events.db`,
+//! `postgres://host/database`).
 
 use super::memory::MemoryStore;
+#[cfg(feature = "postgres")]
+use super::postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 use super::sqlite::{Durability, SqliteOptions, SqliteStore};
 use super::{
@@ -19,6 +22,10 @@ use crate::{LogEventRef, NewEvent, RecordedEvent, RecordedEventRef, StoreError};
 /// | `sqlite:PATH?durability=relaxed` | [`SqliteStore::open_with`] a relaxed [`Durability`](super::sqlite::Durability) (`full`, the default, may be named too) |
 /// | `sqlite:PATH?readers=8` | [`SqliteStore::open_with`] 8 read connections kept open ([`SqliteOptions::readers`], a whole number, 4 unless given) |
 /// | `sqlite:PATH?durability=relaxed&readers=8` | both |
+/// | `postgres://USER@HOST:PORT/DATABASE?schema=NAME` (or `postgresql://`) | `PostgresStore::connect` (feature `postgres`), through [`AnyStore::connect`] only; `schema` defaults to `factum` |
+///
+/// [`AnyStore::open`] opens the stores of a file or of memory; [`AnyStore::connect`], which awaits, opens those and
+/// the stores on a server.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -39,6 +46,9 @@ pub enum AnyStore {
     /// An SQLite store.
     #[cfg(feature = "sqlite")]
     Sqlite(SqliteStore),
+    /// A PostgreSQL store.
+    #[cfg(feature = "postgres")]
+    Postgres(PostgresStore),
 }
 
 /// A store URL that could not be opened.
@@ -83,6 +93,12 @@ pub enum StoreUrlError {
         /// What the store accepts there.
         expected: &'static str,
     },
+    /// A URL of a store on a server, given to [`AnyStore::open`], which does not await.
+    #[error("`{url}` names a store on a server: open it with `AnyStore::connect`, which awaits the connection")]
+    NeedsConnect {
+        /// The URL given.
+        url: String,
+    },
     /// The backend failed to open the store.
     #[error("cannot open the store `{url}`: {source}")]
     Open {
@@ -94,13 +110,37 @@ pub enum StoreUrlError {
     },
 }
 
-#[cfg(feature = "sqlite")]
-const KNOWN: &str = "`memory:` and `sqlite:`";
-#[cfg(not(feature = "sqlite"))]
-const KNOWN: &str = "`memory:` (`sqlite:` needs the `sqlite` feature)";
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+const KNOWN: &str = "`memory:`, `sqlite:` and `postgres:`";
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+const KNOWN: &str = "`memory:` and `sqlite:` (`postgres:` needs the `postgres` feature)";
+#[cfg(all(not(feature = "sqlite"), feature = "postgres"))]
+const KNOWN: &str = "`memory:` and `postgres:` (`sqlite:` needs the `sqlite` feature)";
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+const KNOWN: &str = "`memory:` (`sqlite:` and `postgres:` need the `sqlite` and `postgres` features)";
+
+/// Whether a URL's scheme is PostgreSQL's.
+#[cfg(feature = "postgres")]
+fn is_postgres(scheme: &str) -> bool {
+    matches!(scheme, "postgres" | "postgresql")
+}
 
 impl AnyStore {
-    /// Opens the store a URL names (see the table above).
+    /// Opens the store a URL names, any backend of this build: a store on a server is connected to (see the table
+    /// above).
+    pub async fn connect(url: &str) -> Result<Self, StoreUrlError> {
+        #[cfg(feature = "postgres")]
+        if url.split_once(':').is_some_and(|(scheme, _)| is_postgres(scheme)) {
+            return PostgresStore::connect(url)
+                .await
+                .map(AnyStore::Postgres)
+                .map_err(|source| StoreUrlError::Open { url: url.to_owned(), source });
+        }
+        AnyStore::open(url)
+    }
+
+    /// Opens the store of a file or of memory that a URL names (see the table above); a store on a server is
+    /// [`StoreUrlError::NeedsConnect`], since connecting to it awaits: use [`AnyStore::connect`].
     pub fn open(url: &str) -> Result<Self, StoreUrlError> {
         let Some((scheme, rest)) = url.split_once(':') else {
             return Err(StoreUrlError::NoScheme { url: url.to_owned() });
@@ -123,6 +163,8 @@ impl AnyStore {
                 };
                 opened.map(AnyStore::Sqlite).map_err(|source| StoreUrlError::Open { url: url.to_owned(), source })
             }
+            #[cfg(feature = "postgres")]
+            scheme if is_postgres(scheme) => Err(StoreUrlError::NeedsConnect { url: url.to_owned() }),
             _ => Err(StoreUrlError::UnknownScheme { scheme: scheme.to_owned(), url: url.to_owned(), known: KNOWN }),
         }
     }
@@ -176,6 +218,8 @@ macro_rules! dispatch {
             AnyStore::Memory($store) => $call,
             #[cfg(feature = "sqlite")]
             AnyStore::Sqlite($store) => $call,
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres($store) => $call,
         }
     };
 }

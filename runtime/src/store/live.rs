@@ -50,6 +50,12 @@ impl Head {
         });
     }
 
+    /// A receiver of the head's moves, for a store that waits in its own way.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.sender.subscribe()
+    }
+
     /// Waits until the head is at `from_position` or past it (0 counts as 1), and returns it; woken only by
     /// [`Head::advance`], for stores that nothing outside this process writes to.
     pub(crate) async fn wait(&self, from_position: u64) -> u64 {

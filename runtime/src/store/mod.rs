@@ -9,6 +9,8 @@ mod batch;
 mod checkpoint;
 pub mod live;
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod query;
 mod snapshot;
 #[cfg(feature = "sqlite")]

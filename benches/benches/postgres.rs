@@ -1,0 +1,258 @@
+//! The PostgreSQL event store against hand-written tokio-postgres running the same statements, in one run, on the
+//! server at `FACTUM_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`), in a schema of its own that
+//! is dropped at the end. Both sides run with the server's durability settings (printed at the start; this machine's
+//! are `synchronous_commit=on`, `fsync=on`: every commit waits for its WAL to reach the disk).
+//!
+//! - `append/{factum,raw}/{1,100}`: one append of that many order events to a new stream. Factum's is
+//!   `PostgresStore::append` (a pooled connection, its transaction, the stream's row moved on, one insert of every
+//!   event); the baseline is one tokio-postgres connection sending `BEGIN`, the same upsert of the stream's row, the
+//!   same insert with the events as arrays, and `COMMIT`, with the statements prepared once.
+//! - `writers/{factum,raw}/...`: 64 tasks, each appending single events to a stream of its own through one store
+//!   (a pool of 64 connections), against one task appending as many events one by one: what concurrent writers gain
+//!   without a global lock (the server commits their transactions together). Reported as a throughput ratio.
+//!
+//! The run ends with a table of Factum ÷ baseline ratios (medians) and whether each meets its target.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use factum::store::postgres::{tokio_postgres, PostgresStore, OFFSET_BITS};
+use factum::{EventStore, ExpectedVersion, Metadata, NewEvent};
+use factum_benches::fixtures::encoded_events;
+use factum_benches::report::{self, Comparison, Target};
+use tokio::runtime::Runtime;
+
+/// The events per append that are measured.
+const BATCHES: [usize; 2] = [1, 100];
+/// The concurrent writers, and how many appends of one event each makes per iteration.
+const WRITERS: usize = 64;
+const APPENDS_PER_WRITER: usize = 4;
+
+fn url() -> String {
+    std::env::var("FACTUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+fn schema_url(schema: &str, pool_size: usize) -> String {
+    let separator = if url().contains('?') { '&' } else { '?' };
+    format!("{}{separator}schema={schema}&pool_size={pool_size}", url())
+}
+
+async fn raw_client() -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|error| panic!("the PostgreSQL benchmark needs the server at `{}`: {error}", url()));
+    tokio::spawn(connection);
+    client
+}
+
+fn main() {
+    let started = SystemTime::now();
+    let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join("criterion");
+    let mut criterion = Criterion::default()
+        .output_directory(&output)
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let schema = format!("bench_postgres_{}", std::process::id());
+    let admin = runtime.block_on(raw_client());
+    let settings = runtime.block_on(async {
+        let row = admin.query_one("SELECT current_setting('synchronous_commit'), current_setting('fsync')", &[]).await;
+        let row = row.expect("the server's settings");
+        format!("synchronous_commit={}, fsync={}", row.get::<_, String>(0), row.get::<_, String>(1))
+    });
+    println!("PostgreSQL at {} ({settings}), schema `{schema}`", url());
+
+    appends(&mut criterion, &runtime, &schema);
+    writers(&mut criterion, &runtime, &schema);
+
+    runtime.block_on(admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).expect("the drop");
+    criterion.final_summary();
+    println!("\n{}", report::render("Factum vs raw tokio-postgres", &output, started, &comparisons()));
+}
+
+fn comparisons() -> Vec<Comparison> {
+    let appends = BATCHES.map(|batch| Comparison {
+        label: format!("append {batch} event{}", if batch == 1 { "" } else { "s" }),
+        factum: format!("append/factum/{batch}"),
+        raw: format!("append/raw/{batch}"),
+        rows: batch as u64,
+        target: Target::TimeAtMost(1.2),
+    });
+    let total = (WRITERS * APPENDS_PER_WRITER) as u64;
+    let writers = Comparison {
+        label: format!("{WRITERS} writers vs 1 ({total} appends)"),
+        factum: format!("writers/factum/{WRITERS}"),
+        raw: "writers/factum/1".to_owned(),
+        rows: total,
+        target: Target::ThroughputReported,
+    };
+    appends.into_iter().chain([writers]).collect()
+}
+
+fn new_stream_id() -> String {
+    format!("Order-{}", factum::types::Uuid::new_v4())
+}
+
+/// The baseline: one connection, the store's statements prepared once.
+struct Raw {
+    client: tokio_postgres::Client,
+    advance: tokio_postgres::Statement,
+    insert: tokio_postgres::Statement,
+}
+
+impl Raw {
+    async fn new(schema: &str) -> Self {
+        let client = raw_client().await;
+        let advance = format!(
+            "INSERT INTO {schema}.streams AS s (stream_id, version) VALUES ($1, $2) ON CONFLICT (stream_id) \
+             DO UPDATE SET version = s.version + excluded.version \
+             RETURNING s.version, pg_current_xact_id()::text::bigint"
+        );
+        let insert = format!(
+            "INSERT INTO {schema}.events (position, stream_id, stream_version, event_name, aggregate_type, \
+             event_version, event_id, recorded_at, metadata, payload) \
+             SELECT e.position, e.stream_id, e.stream_version, e.event_name, e.aggregate_type, e.event_version, \
+             e.event_id, coalesce(e.recorded_at, stamp.at), e.metadata, e.payload \
+             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], \
+             $7::uuid[], $8::timestamptz[], $9::bytea[], $10::bytea[]) \
+             AS e(position, stream_id, stream_version, event_name, aggregate_type, event_version, event_id, \
+             recorded_at, metadata, payload), \
+             (SELECT greatest(clock_timestamp(), \
+             (SELECT recorded_at FROM {schema}.events ORDER BY position DESC LIMIT 1)) AS at) AS stamp"
+        );
+        let advance = client.prepare(&advance).await.expect("the upsert prepares");
+        let insert = client.prepare(&insert).await.expect("the insert prepares");
+        Raw { client, advance, insert }
+    }
+
+    /// Appends `events` to the new stream `stream_id` as the store does.
+    async fn append(&mut self, stream_id: &str, events: &[NewEvent]) -> Result<u64, tokio_postgres::Error> {
+        let transaction = self.client.transaction().await?;
+        let count = events.len() as i64;
+        let row = transaction.query_one(&self.advance, &[&stream_id, &count]).await?;
+        let (version, transaction_id): (i64, i64) = (row.get(0), row.get(1));
+        assert_eq!(version, count, "a new stream");
+        let positions: Vec<i64> = (0..count).map(|offset| (transaction_id << OFFSET_BITS) | offset).collect();
+        let stream_ids = vec![stream_id; events.len()];
+        let versions: Vec<i64> = (1..=count).collect();
+        let names: Vec<&str> = events.iter().map(|event| event.event_name.as_str()).collect();
+        let types: Vec<Option<&str>> = events.iter().map(|event| event.aggregate_type.as_deref()).collect();
+        let event_versions: Vec<i64> = events.iter().map(|event| i64::from(event.event_version)).collect();
+        let ids: Vec<factum::types::Uuid> = events.iter().map(|event| event.event_id).collect();
+        let times: Vec<Option<factum::Timestamp>> = events.iter().map(|event| event.recorded_at).collect();
+        let metadata: Vec<Option<Vec<u8>>> = events
+            .iter()
+            .map(|event| (event.metadata != Metadata::default()).then(|| serde_json::to_vec(&event.metadata).unwrap()))
+            .collect();
+        let payloads: Vec<&[u8]> = events.iter().map(|event| event.payload.as_slice()).collect();
+        transaction
+            .execute(
+                &self.insert,
+                &[
+                    &positions,
+                    &stream_ids,
+                    &versions,
+                    &names,
+                    &types,
+                    &event_versions,
+                    &ids,
+                    &times,
+                    &metadata,
+                    &payloads,
+                ],
+            )
+            .await?;
+        transaction.commit().await?;
+        Ok(version as u64)
+    }
+}
+
+fn appends(criterion: &mut Criterion, runtime: &Runtime, schema: &str) {
+    let store = runtime.block_on(PostgresStore::connect(&schema_url(schema, 4))).expect("the store connects");
+    let mut raw = runtime.block_on(Raw::new(schema));
+    let mut group = criterion.benchmark_group("append");
+    for batch in BATCHES {
+        let events = encoded_events(0..batch);
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_with_input(BenchmarkId::new("factum", batch), &events, |bencher, events| {
+            bencher.iter_custom(|iterations| {
+                runtime.block_on(async {
+                    let mut elapsed = Duration::ZERO;
+                    for _ in 0..iterations {
+                        let (stream_id, events) = (new_stream_id(), fresh_ids(events));
+                        let start = Instant::now();
+                        let outcome = store.append(&stream_id, ExpectedVersion::NoStream, events).await;
+                        elapsed += start.elapsed();
+                        black_box(outcome.expect("the append succeeds"));
+                    }
+                    elapsed
+                })
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("raw", batch), &events, |bencher, events| {
+            bencher.iter_custom(|iterations| {
+                runtime.block_on(async {
+                    let mut elapsed = Duration::ZERO;
+                    for _ in 0..iterations {
+                        let (stream_id, events) = (new_stream_id(), fresh_ids(events));
+                        let start = Instant::now();
+                        let version = raw.append(&stream_id, &events).await;
+                        drop(events);
+                        elapsed += start.elapsed();
+                        black_box(version.expect("the append succeeds"));
+                    }
+                    elapsed
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+/// A copy of `events` with ids of their own: one id is one event, in every store.
+fn fresh_ids(events: &[NewEvent]) -> Vec<NewEvent> {
+    events.iter().map(|event| event.clone().with_id(factum::types::Uuid::now_v7())).collect()
+}
+
+fn writers(criterion: &mut Criterion, runtime: &Runtime, schema: &str) {
+    let url = schema_url(schema, WRITERS);
+    let store = runtime.block_on(PostgresStore::connect(&url)).expect("the store connects");
+    let event = encoded_events(0..1);
+    let mut group = criterion.benchmark_group("writers");
+    group.throughput(Throughput::Elements((WRITERS * APPENDS_PER_WRITER) as u64));
+    for writers in [1, WRITERS] {
+        group.bench_function(BenchmarkId::new("factum", writers), |bencher| {
+            bencher.iter_custom(|iterations| {
+                runtime.block_on(async {
+                    let mut elapsed = Duration::ZERO;
+                    for _ in 0..iterations {
+                        let start = Instant::now();
+                        let tasks: Vec<_> = (0..writers)
+                            .map(|_| {
+                                let (store, event) = (store.clone(), event.clone());
+                                let appends = WRITERS * APPENDS_PER_WRITER / writers;
+                                tokio::spawn(async move {
+                                    let stream_id = new_stream_id();
+                                    for version in 0..appends as u64 {
+                                        let expected = ExpectedVersion::Exact(version);
+                                        store.append(&stream_id, expected, fresh_ids(&event)).await.unwrap();
+                                    }
+                                })
+                            })
+                            .collect();
+                        for task in tasks {
+                            task.await.expect("a writer ran");
+                        }
+                        elapsed += start.elapsed();
+                    }
+                    elapsed
+                })
+            });
+        });
+    }
+    group.finish();
+}
