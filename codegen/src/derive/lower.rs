@@ -58,6 +58,7 @@ pub fn lower_items(module: &str, items: &[syn::Item]) -> Lowered {
         written: HashMap::new(),
         projections: HashSet::new(),
         explicit_upcasts: HashSet::new(),
+        commands: Vec::new(),
     };
     let structs: HashMap<String, &syn::ItemStruct> = items
         .iter()
@@ -66,17 +67,14 @@ pub fn lower_items(module: &str, items: &[syn::Item]) -> Lowered {
             _ => None,
         })
         .collect();
-    let mut marked = Vec::new();
+    // Items are lowered in the module's order, so that their sources, and the errors in them, come in that order;
+    // commands are given to their aggregates once every aggregate is known.
     for item in items {
         if let Some(found) = lowering.marked(item) {
-            marked.push(found);
+            lowering.item(&found, &structs);
         }
     }
-    for kind in [attrs::DATA, attrs::EVENT, attrs::AGGREGATE, attrs::COMMAND, attrs::PROJECTION] {
-        for found in marked.iter().filter(|found| found.kind == kind) {
-            lowering.item(found, &structs);
-        }
-    }
+    lowering.attach_commands();
     lowering.implicit_upcasts();
     lowering.recorder.end();
     let Lowering { recorder, schema, diagnostics, written, projections, .. } = lowering;
@@ -92,6 +90,8 @@ struct Lowering<'m> {
     projections: HashSet<String>,
     /// The event versions (name, version) whose upcast the user declared.
     explicit_upcasts: HashSet<(String, u32)>,
+    /// Every command, with the aggregate it names (if any) and where its attribute is.
+    commands: Vec<(CommandDef, Option<Ident>, Span)>,
 }
 
 /// The attribute's own span, for errors about the attribute as a whole.
@@ -131,9 +131,12 @@ impl Lowering<'_> {
             _ => return None,
         };
         let mut found: Option<Marked<'a>> = None;
+        let ours = |attribute: &syn::Attribute| attrs::ALL.into_iter().find(|kind| attribute.path().is_ident(kind));
+        let first = attributes.iter().find(|attribute| ours(attribute).is_some())?;
+        let tokens = item_ident(item).map_or_else(|| attribute_span(first), syn::Ident::span);
+        self.recorder.begin(format!("{}::{}", self.module, item_name(item)), tokens);
         for attribute in attributes {
-            let Some(kind) = attrs::ALL.into_iter().find(|kind| attribute.path().is_ident(kind)) else { continue };
-            self.recorder.begin(format!("{}::{}", self.module, item_name(item)), attribute_span(attribute));
+            let Some(kind) = ours(attribute) else { continue };
             if let Some(first) = &found {
                 let message = format!("`#[{kind}]` on an item that is already `#[{}]`", first.kind);
                 let help = "an item declares one thing: remove one of the attributes".to_owned();
@@ -169,9 +172,6 @@ impl Lowering<'_> {
     }
 
     fn item(&mut self, marked: &Marked<'_>, structs: &HashMap<String, &syn::ItemStruct>) {
-        let name = item_name(marked.item);
-        let tokens = item_ident(marked.item).map_or_else(|| attribute_span(marked.attribute), syn::Ident::span);
-        self.recorder.begin(format!("{}::{name}", self.module), tokens);
         match (marked.kind, marked.item) {
             (attrs::DATA, syn::Item::Struct(item)) => self.record(marked.attribute, item),
             (attrs::DATA, syn::Item::Enum(item)) => self.enumeration(marked.attribute, item),
@@ -650,8 +650,22 @@ impl Lowering<'_> {
             Emits { slots: Vec::new(), span }
         });
         let command = CommandDef { docs: self.docs(&item.attrs), name, fields, emits };
+        let at = self.span("", attribute_span(attribute));
+        self.commands.push((command, aggregate, at));
+    }
+
+    /// Gives each command to its aggregate: the one it names, or the module's only one.
+    fn attach_commands(&mut self) {
+        for (command, aggregate, at) in std::mem::take(&mut self.commands) {
+            if let Some(index) = self.aggregate_of(&command, aggregate.as_ref(), at) {
+                self.schema.aggregates[index].commands.push(command);
+            }
+        }
+    }
+
+    fn aggregate_of(&mut self, command: &CommandDef, aggregate: Option<&Ident>, at: Span) -> Option<usize> {
         let aggregates: Vec<&str> = self.schema.aggregates.iter().map(|def| def.name.name.as_str()).collect();
-        let target = match (&aggregate, aggregates.as_slice()) {
+        match (aggregate, aggregates.as_slice()) {
             (Some(wanted), _) => match aggregates.iter().position(|name| *name == wanted.name) {
                 Some(index) => Some(index),
                 None => {
@@ -684,15 +698,11 @@ impl Lowering<'_> {
                         format!("say which: `#[command(aggregate = {}, ...)]`", others[0]),
                     )
                 };
-                let span = self.span("", attribute_span(attribute));
                 self.diagnostics.push(
-                    Diagnostic::error("factum::unknown-aggregate", message, span, "which aggregate?").with_help(help),
+                    Diagnostic::error("factum::unknown-aggregate", message, at, "which aggregate?").with_help(help),
                 );
                 None
             }
-        };
-        if let Some(index) = target {
-            self.schema.aggregates[index].commands.push(command);
         }
     }
 
@@ -788,7 +798,7 @@ impl Lowering<'_> {
             let version_type = names::event_version_type(&def.name.name, def.version);
             let Some(ident) = self.written.get(version_type.as_str()) else { continue };
             let latest = latest.get(def.name.name.as_str()).copied().unwrap_or_default();
-            if ident.unraw() == def.name.name && def.version != latest {
+            if ident.unraw() == def.name.name && def.version != latest && def.version != 0 {
                 let message = format!(
                     "struct `{ident}` is named like its event, which names the latest version (v{latest}), but it is \
                      v{}",

@@ -24,3 +24,6 @@ pub fn compile_domain(module: &str, items: &[syn::Item]) -> Result<(ir::Schema, 
     crate::check::check_after(&lowered.schema, lowered.diagnostics)
         .map_err(|diagnostics| SchemaErrors::new(module, lowered.sources, diagnostics))
 }
+
+#[cfg(test)]
+mod tests;
