@@ -14,6 +14,8 @@
 extern crate alloc;
 
 pub mod check;
+#[cfg(feature = "derive")]
+pub mod derive;
 pub mod diagnostics;
 mod emit;
 pub mod evolution;
@@ -24,6 +26,7 @@ pub mod ir;
 pub mod model;
 pub mod names;
 mod parser;
+pub mod print;
 pub mod sources;
 pub mod types;
 

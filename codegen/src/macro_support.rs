@@ -2,7 +2,7 @@
 //! compile it, and report at the path literal: errors as `compile_error!`s, with [`stubs`] of every name the user's
 //! code may reference, and warnings as lints.
 
-mod stubs;
+pub(crate) mod stubs;
 
 use std::path::PathBuf;
 
@@ -68,7 +68,7 @@ pub fn expand_schema_macro(
 /// and `#[allow(deprecated)]` or `-D warnings` treat it like any other warning.
 ///
 /// Everything sits inside `const _: () = { ... };`, so the names added collide with nothing of the user's.
-fn warning_lint(message: &str, span: Span) -> TokenStream {
+pub(crate) fn warning_lint(message: &str, span: Span) -> TokenStream {
     quote_spanned! {span=>
         const _: () = {
             #[deprecated(note = #message)]

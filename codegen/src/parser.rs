@@ -17,6 +17,8 @@ use crate::{
     diagnostics::Diagnostic,
     model::{Schema, SourceId},
 };
+#[cfg(feature = "derive")]
+pub(crate) use grammar::MAX_NESTING;
 use grammar::{Rule, SchemaParser};
 
 /// The keywords that start a top-level declaration: where the parser resumes after a syntax error.

@@ -1,5 +1,5 @@
 //! Factum's procedural macros, a thin shell: parse the input, call `factum-codegen`, emit its tokens or its
-//! diagnostics as `compile_error!`. Use them through the `factum` crate (`factum::schema!`).
+//! diagnostics as `compile_error!`. Use them through the `factum` crate (`factum::schema!`, `#[factum::domain]`).
 
 use proc_macro::TokenStream;
 use syn::parse::{Parse, ParseStream};
@@ -20,6 +20,36 @@ pub fn schema(input: TokenStream) -> TokenStream {
     }
     let env = |name: &str| std::env::var(name).ok();
     factum_codegen::expand_schema_macro(&env, &path.value(), path.span(), &options).into()
+}
+
+/// Declares a domain in Rust: the module's events, data types, aggregates, commands and projections, marked with
+/// inert attributes, are checked as a schema is, and the module gains what the schema route generates around them.
+///
+/// ```ignore
+/// #[factum::domain]
+/// pub mod bank {
+///     #[event]
+///     pub struct Deposited { pub amount: u64 }
+///
+///     #[aggregate(id = Uuid)]
+///     pub struct Account;
+///
+///     #[derive(Default)]
+///     pub struct AccountState { pub balance: u64 }
+///
+///     #[command(emits(Deposited))]
+///     pub struct Deposit { pub amount: u64 }
+/// }
+/// ```
+///
+/// Every error is reported at once on the token at fault, beside stubs of the generated names. The README's
+/// "Domains declared in Rust" section lists the attributes and their keys. A crate that reaches the runtime through
+/// a re-export names it: `#[factum::domain(crate = ::platform::factum)]`.
+#[proc_macro_attribute]
+pub fn domain(args: TokenStream, input: TokenStream) -> TokenStream {
+    let args = syn::parse_macro_input!(args as factum_codegen::derive::DomainArgs);
+    let module = syn::parse_macro_input!(input as syn::ItemMod);
+    factum_codegen::derive::expand_domain(&args, module).into()
 }
 
 /// `"path"` or `"path", crate = some::path`.

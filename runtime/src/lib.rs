@@ -117,7 +117,7 @@ pub use subscription::{LogSubscription, Subscription, SubscriptionError, Subscri
 pub use time_travel::{project_as_of, AsOf, LogAsOf};
 
 #[cfg(feature = "macros")]
-pub use factum_macros::schema;
+pub use factum_macros::{domain, schema};
 
 /// Includes the Rust that `factum_codegen::compile_schemas` generated for a schema in `build.rs`.
 ///

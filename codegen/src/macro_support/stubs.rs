@@ -36,7 +36,18 @@ pub(super) fn readable(source: &str) -> Schema {
 
 /// `errors` (`compile_error!` items), held by the type every stub aliases, and a stub for each name of `schema`.
 pub(super) fn with_stubs(schema: &Schema, errors: TokenStream) -> TokenStream {
-    let mut stubs = Stubs::default();
+    with_stubs_beside(schema, errors, &HashSet::new(), &HashSet::new())
+}
+
+/// [`with_stubs`] beside the items a derive front end's user wrote: no stub for a name `types` (the type namespace)
+/// or `values` (the value namespace) already holds.
+pub(crate) fn with_stubs_beside(
+    schema: &Schema,
+    errors: TokenStream,
+    types: &HashSet<String>,
+    values: &HashSet<String>,
+) -> TokenStream {
+    let mut stubs = Stubs { taken: types.clone(), taken_values: values.clone(), ..Stubs::default() };
     stubs.collect(schema);
     let errors_type = format_ident!("{ERRORS_TYPE}");
     let types = stubs.types.iter().map(|name| {

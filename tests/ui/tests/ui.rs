@@ -11,7 +11,9 @@ fn compile_errors() {
     std::env::set_var("FACTUM_UI_CASES", env!("CARGO_MANIFEST_DIR"));
     let cases = trybuild::TestCases::new();
     // `common/` holds pieces the cases include, not cases.
-    for category in ["decide", "evolve", "project", "schema", "upcast"] {
+    for category in ["decide", "derive", "evolve", "project", "schema", "upcast"] {
         cases.compile_fail(format!("{category}/*.rs"));
     }
+    // What must compile: `derive/pass/`.
+    cases.pass("derive/pass/*.rs");
 }
