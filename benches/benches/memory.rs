@@ -5,8 +5,12 @@
 //!   values loads them, as cqrs-es's `MemStore` does: the stream's typed events cloned out under a read lock, then
 //!   applied one by one. Goal: at least the typed store's loads per second.
 //!
-//! The first load of a stream is not timed: `MemoryStore` decodes each event's payload the first time a fold reads
-//! it and lends the decoded event afterwards (see `factum::store::memory`), so what is timed is a long-lived
+//! - `memory_first_load/factum/N`: the first load of a stream of N events just appended, which decodes every payload
+//!   and keeps what it decoded, against the same typed store: what the first load of an aggregate costs, reported
+//!   without a goal.
+//!
+//! `memory_load` does not time the first load: `MemoryStore` decodes each event's payload the first time a fold
+//! reads it and lends the decoded event afterwards (see `factum::store::memory`), so what it times is a long-lived
 //! aggregate's every later load. Under `cargo test --benches` the stream is small (see `report::timed`).
 
 use std::collections::HashMap;
@@ -42,9 +46,11 @@ fn main() {
     for &loaded in sizes {
         memory_load(&mut criterion, &runtime, loaded);
     }
+    let first_loaded = sizes[0];
+    first_load(&mut criterion, &runtime, first_loaded);
 
     criterion.final_summary();
-    let comparisons: Vec<Comparison> = sizes
+    let mut comparisons: Vec<Comparison> = sizes
         .iter()
         .map(|&loaded| Comparison {
             label: format!("load {loaded} events from memory"),
@@ -54,6 +60,13 @@ fn main() {
             target: Target::ThroughputAtLeast(1.0),
         })
         .collect();
+    comparisons.push(Comparison {
+        label: format!("first load of {first_loaded} events"),
+        factum: format!("memory_first_load/factum/{first_loaded}"),
+        raw: format!("memory_load/typed/{first_loaded}"),
+        rows: first_loaded as u64,
+        target: Target::ThroughputReported,
+    });
     println!("\n{}", report::render("The in-memory store vs a store of typed events", &output, started, &comparisons));
 }
 
@@ -116,6 +129,35 @@ fn memory_load(criterion: &mut Criterion, runtime: &Runtime, loaded: usize) {
     });
     group.bench_function(BenchmarkId::new("typed", loaded), |bencher| {
         bencher.iter(|| black_box(typed.load(black_box(&stream_id))));
+    });
+    group.finish();
+}
+
+fn first_load(criterion: &mut Criterion, runtime: &Runtime, loaded: usize) {
+    let id = factum::types::Uuid::from_u128(0x0190_f000_0000_7000_8000_0000_0000_0002);
+    let stream_id = Order::stream_id(&id);
+    // Encoded once; each timed load gets a fresh store holding a copy, appended outside the timed part just before
+    // it (one setup per iteration, so that the load finds the events where an append leaves them, in the cache).
+    let events = encoded_events(0..loaded);
+    let fresh = || {
+        let store = MemoryStore::new();
+        runtime
+            .block_on(store.append(&stream_id, ExpectedVersion::NoStream, events.clone()))
+            .expect("the setup appends");
+        CommandService::<Order, _>::new(store)
+    };
+    let mut group = criterion.benchmark_group("memory_first_load");
+    group.throughput(Throughput::Elements(loaded as u64));
+    group.bench_function(BenchmarkId::new("factum", loaded), |bencher| {
+        bencher.iter_batched(
+            fresh,
+            |service| {
+                let loaded = runtime.block_on(service.load(&id)).expect("the load succeeds");
+                // The store is dropped outside the timed part, with what it kept.
+                (black_box(loaded), service)
+            },
+            criterion::BatchSize::PerIteration,
+        );
     });
     group.finish();
 }

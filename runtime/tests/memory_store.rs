@@ -222,3 +222,29 @@ fn concurrent_first_loads_all_read_the_same_state() {
         }
     });
 }
+
+proptest::proptest! {
+    /// However appends and loads interleave, every load (lent what earlier loads decoded, decoding what they did not
+    /// read) equals the fold of the events appended so far.
+    #[test]
+    fn interleaved_appends_and_loads_equal_the_fold(
+        chunks in proptest::collection::vec(proptest::collection::vec(-50i64..50, 0..6), 1..8),
+    ) {
+        factum_testkit::conformance::block_on(async {
+            let store = MemoryStore::new();
+            let mut appended = vec![opened("ada")];
+            let first = vec![NewEvent::encode(&appended[0], Metadata::default()).unwrap()];
+            store.append("Account-5", ExpectedVersion::NoStream, first).await.unwrap();
+            for chunk in chunks {
+                let events: Vec<AccountEvent> =
+                    chunk.into_iter().map(|amount| if amount >= 0 { deposited(amount) } else { withdrawn(-amount) }).collect();
+                let encoded = events.iter().map(|event| NewEvent::encode(event, Metadata::default()).unwrap()).collect();
+                store.append("Account-5", ExpectedVersion::Exact(appended.len() as u64), encoded).await.unwrap();
+                appended.extend(events);
+                let loaded = load::<Account, _>(&store, "Account-5").await.unwrap();
+                assert_eq!(loaded.state, <Account as factum::Aggregate>::fold(&appended));
+                assert_eq!(loaded.version, appended.len() as u64);
+            }
+        });
+    }
+}
