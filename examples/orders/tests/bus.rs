@@ -77,6 +77,7 @@ async fn the_relay_publishes_the_log_in_order_with_envelopes_and_consumers_upcas
     assert_eq!(envelopes.iter().map(|envelope| envelope.event_id).collect::<Vec<_>>(), ids);
     let OrderEvent::OrderCreated(upcast) = &delivered[3].0 else { panic!("{:?}", delivered[3].0) };
     assert_eq!((delivered[3].1.event_version, upcast.customer_name.as_str()), (1, "sample customer"));
+    delete_stream(&client, &bus).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,6 +122,7 @@ async fn a_relay_killed_mid_publish_and_restarted_delivers_every_event_once() {
     check_once(&ids, &count_ids(delivered.iter().map(|(_, envelope)| envelope.event_id)));
     let more = tokio::time::timeout(Duration::from_millis(300), consumer.next()).await;
     assert!(more.is_err(), "a message past the log's events: {more:?}");
+    delete_stream(&client, &bus).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,6 +195,7 @@ async fn an_event_handled_but_not_acknowledged_is_delivered_again_and_handled_on
     assert_eq!(reserved[0].envelope.metadata.command_id, Some(command_id(MANAGER, &delivery.envelope)));
     let decided = factum::LogEventRef::from(&reserved[0]).decode::<InventoryEvent>().unwrap();
     assert!(matches!(decided, InventoryEvent::StockReserved(_)), "{decided:?}");
+    delete_stream(&client, &bus).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,7 +212,7 @@ async fn an_undecodable_event_stops_the_consumer_and_stays_on_the_bus() {
         .await
         .unwrap();
     // A message handed back to a consumer that is gone waits for its pull request to expire or its ack wait.
-    let config = ConsumerConfig::new(bus, "orders").unwrap().ack_wait(Duration::from_secs(1));
+    let config = ConsumerConfig::new(bus.clone(), "orders").unwrap().ack_wait(Duration::from_secs(1));
     for delivery in 1..=2 {
         let mut consumer = BusConsumer::<OrderEvent>::bind(client.clone(), config.clone()).await.unwrap();
         let mut handler = StockReservations::new(store.clone(), "main");
@@ -222,6 +225,7 @@ async fn an_undecodable_event_stops_the_consumer_and_stays_on_the_bus() {
             other => panic!("delivery {delivery}: {other:?}"),
         }
     }
+    delete_stream(&client, &bus).await;
 }
 
 /// Counts what it is handed.
@@ -253,7 +257,7 @@ async fn handled_event_ids_kept_in_the_consumers_store_skip_redeliveries() {
     let directory = tempfile::tempdir().unwrap();
     let own = SqliteStore::open(directory.path().join("consumer.db")).unwrap();
     let mut handler = Deduplicated::new(Counter::default(), StoreHandledEvents::new(own.clone(), "counter"));
-    let config = ConsumerConfig::new(bus, "counter").unwrap();
+    let config = ConsumerConfig::new(bus.clone(), "counter").unwrap();
     let mut consumer = BusConsumer::<OrderEvent>::bind(client.clone(), config).await.unwrap();
     let deliveries = [consumer.next().await.unwrap(), consumer.next().await.unwrap(), consumer.next().await.unwrap()];
     for delivery in &deliveries {
@@ -267,6 +271,7 @@ async fn handled_event_ids_kept_in_the_consumers_store_skip_redeliveries() {
     let mut again = Deduplicated::new(Counter::default(), StoreHandledEvents::new(own, "counter"));
     again.handle(&deliveries[0].event, &deliveries[0].envelope).await.unwrap();
     assert_eq!((handler.handler().0.clone(), again.handler().0.len()), (ids, 0));
+    delete_stream(&client, &bus).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -284,10 +289,13 @@ async fn a_relay_on_another_store_does_not_take_the_streams_end_for_its_own() {
     let progress = relay.publish_available().await.unwrap();
     assert_eq!((progress.published, progress.duplicates, progress.next_position), (5, 0, 6));
     let mut consumer =
-        BusConsumer::<OrderEvent>::bind(client.clone(), ConsumerConfig::new(bus, "all").unwrap()).await.unwrap();
+        BusConsumer::<OrderEvent>::bind(client.clone(), ConsumerConfig::new(bus.clone(), "all").unwrap())
+            .await
+            .unwrap();
     let delivered = take(&mut consumer, 8).await;
     let second_ids: Vec<Uuid> = delivered[3..].iter().map(|(_, envelope)| envelope.event_id).collect();
     assert_eq!(second_ids, ids);
+    delete_stream(&client, &bus).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,6 +321,7 @@ async fn an_event_larger_than_the_server_takes_stops_the_relay_before_it() {
     assert_eq!(stream_messages(&client, &bus).await, ids.len() as u64);
     let stopped = tokio::time::timeout(Duration::from_secs(5), relay.run()).await.unwrap();
     assert!(matches!(stopped, Err(factum::bus::nats::RelayError::TooLarge { position: 3, .. })));
+    delete_stream(&client, &bus).await;
 }
 
 /// Runs the example's binary with `arguments`; returns whether it succeeded, and its stdout and stderr.
@@ -336,6 +345,8 @@ fn the_demo_reserves_stock_through_the_inventory_process_over_the_bus() {
     let short = decisions.lines().filter(|line| line.starts_with("short")).count();
     assert_eq!((reserved, short), (3, 2), "{decisions}");
     assert!(stdout.contains(&format!("(stream {}, subjects {prefix}.>)", bus.stream())), "{stdout}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async { delete_stream(&connect(NATS_URL).await, &bus).await });
 }
 
 fn check_usage_error(arguments: &[&str], expected: &str) {

@@ -71,6 +71,16 @@ pub(crate) async fn try_stream_messages(
     Ok(stream.info().await?.state.messages)
 }
 
+/// Deletes the bus's stream, so that test runs leave nothing on the shared server (a failed test leaves its stream,
+/// for a look at it).
+pub(crate) async fn delete_stream(client: &async_nats::Client, bus: &BusConfig) {
+    let jetstream = async_nats::jetstream::new(client.clone());
+    jetstream
+        .delete_stream(bus.stream())
+        .await
+        .unwrap_or_else(|error| panic!("cannot delete `{}`: {error}", bus.stream()));
+}
+
 /// Whether the bus's stream holds at least `count` messages; `false` while it cannot be read.
 pub(crate) async fn holds(client: &async_nats::Client, bus: &BusConfig, count: u64) -> bool {
     try_stream_messages(client, bus).await.is_ok_and(|messages| messages >= count)

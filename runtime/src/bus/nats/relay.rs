@@ -243,14 +243,25 @@ impl<S: EventStore + CheckpointStore> OutboxRelay<S> {
         if batch.is_empty() {
             return Ok(0);
         }
-        if let Some(large) = batch.iter().find(|outbound| outbound.size > self.max_payload) {
-            return Err(RelayError::TooLarge {
+        // An event too large to publish ends the batch before it: what comes before it is published, and then the
+        // relay stops there, at that event.
+        let too_large = batch.iter().position(|outbound| outbound.size > self.max_payload).map(|index| {
+            let large = &batch[index];
+            let error = RelayError::TooLarge {
                 event_name: large.event_name.clone(),
                 stream_id: large.stream_id.clone(),
                 position: large.position,
                 size: large.size,
                 max_payload: self.max_payload,
-            });
+            };
+            (index, error)
+        });
+        let read_to = match &too_large {
+            Some((index, _)) => batch[*index].position,
+            None => read.next_position,
+        };
+        if let Some((index, _)) = &too_large {
+            batch.truncate(*index);
         }
 
         // Every publish of the batch is sent before any acknowledgement is awaited; the acknowledgements are then
@@ -287,7 +298,7 @@ impl<S: EventStore + CheckpointStore> OutboxRelay<S> {
 
         let next_position = match batch.get(acknowledged) {
             Some(first_unacknowledged) => first_unacknowledged.position,
-            None => read.next_position,
+            None => read_to,
         };
         if acknowledged > 0 {
             self.store.save_checkpoint(&self.config.name, next_position).await?;
@@ -299,12 +310,13 @@ impl<S: EventStore + CheckpointStore> OutboxRelay<S> {
             next_position = self.progress.next_position,
             "event bus relay: batch published",
         );
-        match failure {
-            Some((index, source)) => {
+        match (failure, too_large) {
+            (Some((index, source)), _) => {
                 self.last_published = None;
                 Err(BusError::Publish { position: batch[index].position, source }.into())
             }
-            None => Ok(batch.len()),
+            (None, Some((_, error))) => Err(error),
+            (None, None) => Ok(batch.len()),
         }
     }
 
