@@ -3,9 +3,9 @@
 //!
 //! The criterion harnesses are `benches/store.rs`, `benches/rebuild.rs`, `benches/time_travel.rs`,
 //! `benches/live.rs`, `benches/upcast.rs`, `benches/compile.rs`, `benches/generate.rs` and `benches/postgres.rs`
-//! (against raw tokio-postgres, on the test server) (`cargo bench -p
-//! factum-benches`). Every benchmark of Factum is paired with a baseline measured in the same process (the same work
-//! with no runtime in between; for the compiler's scaling, the same work on a quarter of the input; for code
+//! (the PostgreSQL store against raw tokio-postgres, on the test server): `cargo bench -p factum-benches`. Every
+//! benchmark of Factum is paired with a baseline measured in the same process (the same work with no runtime in
+//! between; for the compiler's scaling, the same work on a quarter of the input; for code
 //! generation, parsing alone or formatting alone; for a live subscription, a bare watch round trip), so that the
 //! report is a ratio that does not depend on the machine it ran on.
 

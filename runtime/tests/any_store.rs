@@ -116,8 +116,24 @@ fn urls_open_their_backend_or_say_what_is_wrong() {
         ("sqlite://".into(), "`sqlite://` names no database file: write `sqlite:PATH` or `sqlite::memory:`".into()),
         (
             "postgres://localhost/events".into(),
-            "unknown store scheme `postgres` in `postgres://localhost/events`: this build knows `memory:` and `sqlite:`"
-                .into(),
+            if cfg!(feature = "postgres") {
+                "`postgres://localhost/events` names a store on a server: open it with `AnyStore::connect`, which \
+                 awaits the connection"
+            } else {
+                "unknown store scheme `postgres` in `postgres://localhost/events`: this build knows `memory:` and \
+                 `sqlite:` (`postgres:` needs the `postgres` feature)"
+            }
+            .into(),
+        ),
+        (
+            "nats://localhost".into(),
+            if cfg!(feature = "postgres") {
+                "unknown store scheme `nats` in `nats://localhost`: this build knows `memory:`, `sqlite:` and `postgres:`"
+            } else {
+                "unknown store scheme `nats` in `nats://localhost`: this build knows `memory:` and `sqlite:` \
+                 (`postgres:` needs the `postgres` feature)"
+            }
+            .into(),
         ),
         (
             format!("sqlite:{}", missing_folder.display()),

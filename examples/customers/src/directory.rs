@@ -1,8 +1,9 @@
 //! The `CustomerDirectory` projection: the current customers, and how many customers each category has.
 //!
-//! It is written twice against the same generated handler trait: [`DirectoryTables`], tables in the store's own
-//! SQLite file kept exactly once by `factum::store::sqlite::TransactionalRunner`, and [`Directory`], held in memory,
-//! for time travel (a fresh read model folded over the log as it stood at an instant) and for stores without a file.
+//! It is written three times against the same generated handler trait: [`DirectoryTables`], tables in the store's
+//! own SQLite file kept exactly once by `factum::store::sqlite::TransactionalRunner` (and their PostgreSQL twin in
+//! `directory_postgres.rs`), and [`Directory`], held in memory, for time travel (a fresh read model folded over the
+//! log as it stood at an instant) and for stores without tables.
 //!
 //! Every event carries a customer's full state, so each handler replaces what it knew of the customer. The count per
 //! category is kept incrementally: each event takes the customer out of the categories it was in and adds it to those
@@ -40,7 +41,7 @@ pub struct CategoryCount {
 }
 
 /// A customer's categories as the directory keeps them: each once, sorted.
-fn category_set(categories: &[String]) -> Vec<String> {
+pub(crate) fn category_set(categories: &[String]) -> Vec<String> {
     categories.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect()
 }
 

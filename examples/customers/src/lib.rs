@@ -12,8 +12,10 @@ pub mod schema {
 }
 
 mod directory;
+mod directory_postgres;
 pub mod registry;
 mod rules;
 
 pub use directory::{CategoryCount, CustomerRow, Directory, DirectoryTables, TablesError};
+pub use directory_postgres::{PostgresDirectoryTables, PostgresTablesError};
 pub use rules::{normalized_categories, CustomerError};

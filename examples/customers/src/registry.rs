@@ -8,6 +8,7 @@ use factum::store::AnyStore;
 use factum::{project_as_of, LogAsOf, ProjectionError, ProjectionRunner, StoreError, Timestamp};
 
 use crate::directory::{CategoryCount, CustomerRow, Directory, DirectoryTables, TablesError};
+use crate::directory_postgres::{PostgresDirectoryTables, PostgresTablesError};
 use crate::schema::CustomerDirectory;
 
 /// Why the registry could not be read.
@@ -16,6 +17,12 @@ pub enum RegistryError {
     /// The projection's tables in the store's file stopped at an event, or could not be read.
     #[error(transparent)]
     Tables(#[from] ProjectionError<TablesError>),
+    /// The projection's tables in the store's PostgreSQL schema stopped at an event.
+    #[error(transparent)]
+    PostgresTables(#[from] ProjectionError<PostgresTablesError>),
+    /// The projection's tables in the store's PostgreSQL schema could not be read.
+    #[error(transparent)]
+    PostgresRead(#[from] PostgresTablesError),
     /// The projection in memory stopped at an event (one that cannot be decoded, or in a stream of no customer).
     #[error(transparent)]
     Memory(#[from] ProjectionError<Infallible>),
@@ -41,12 +48,17 @@ impl From<Directory> for Registry {
 
 /// Brings the `CustomerDirectory` projection up to date and returns its checkpoint (the position it continues from).
 ///
-/// On an SQLite store the projection is the `directory_*` tables in the store's file, kept exactly once; on a store
-/// in memory it is folded in memory, from the start.
+/// On an SQLite store the projection is the `directory_*` tables in the store's file, on a PostgreSQL store in its
+/// schema, kept exactly once; on a store in memory it is folded in memory, from the start.
 pub async fn project(store: &AnyStore) -> Result<u64, RegistryError> {
     match store {
         AnyStore::Sqlite(store) => {
             let mut runner = TransactionalRunner::new(store.clone(), CustomerDirectory(DirectoryTables));
+            Ok(runner.catch_up().await?)
+        }
+        AnyStore::Postgres(store) => {
+            let tables = CustomerDirectory(PostgresDirectoryTables);
+            let mut runner = factum::store::postgres::TransactionalRunner::new(store.clone(), tables);
             Ok(runner.catch_up().await?)
         }
         // Any other store (in memory, or a backend added later): the directory is folded in memory, from the start.
@@ -71,6 +83,11 @@ pub async fn now(store: &AnyStore) -> Result<Registry, RegistryError> {
                 })
                 .await?;
             Ok(read)
+        }
+        AnyStore::Postgres(postgres) => {
+            project(store).await?;
+            let (customers, categories) = PostgresDirectoryTables::read(postgres).await?;
+            Ok(Registry { customers, categories })
         }
         // Any other store (in memory, or a backend added later): the directory is folded in memory, from the start.
         _ => {

@@ -42,6 +42,8 @@ impl Listener {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
+        // A task that ended (its runtime shut down) may have left the flag set.
+        self.live.store(false, Ordering::Release);
         let shared = &store.shared;
         // The task holds what it needs, not the store, so that dropping the store's last clone stops it.
         let mut config = shared.options.config.clone();

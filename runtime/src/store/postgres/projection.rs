@@ -2,6 +2,7 @@
 //! transaction, so every event takes effect exactly once across crashes and concurrent runners.
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -25,6 +26,17 @@ use crate::{EventSet, LiveWait, Progress, Projection, ProjectionError, StoreErro
 pub struct ProjectionTransaction {
     connection: Conn,
     runtime: tokio::runtime::Handle,
+    /// Whether a transaction is open on the connection: one still open when this is dropped (a handler panicked)
+    /// must not go back to the pool, where the next user would commit what it holds.
+    open: AtomicBool,
+}
+
+impl Drop for ProjectionTransaction {
+    fn drop(&mut self) {
+        if self.open.load(Ordering::Relaxed) {
+            self.connection.lost.mark();
+        }
+    }
 }
 
 impl std::fmt::Debug for ProjectionTransaction {
@@ -75,17 +87,19 @@ impl ProjectionTransaction {
         work: impl FnOnce(&Self) -> Result<T, E>,
     ) -> Result<T, E> {
         let begin = format!("BEGIN; SET LOCAL search_path TO {schema}");
+        self.open.store(true, Ordering::Relaxed);
         self.batch_execute(&begin).map_err(|error| store_failed(self.connection.lost.fail(error)))?;
         match work(self) {
             Ok(value) => {
                 self.batch_execute("COMMIT").map_err(|error| store_failed(self.connection.lost.fail(error)))?;
+                self.open.store(false, Ordering::Relaxed);
                 Ok(value)
             }
             Err(error) => {
                 // A connection that cannot roll back is lost, and leaves the pool rather than go back mid-transaction.
-                if let Err(rollback) = self.batch_execute("ROLLBACK") {
-                    drop(self.connection.lost.fail(rollback));
-                    self.connection.lost.mark();
+                match self.batch_execute("ROLLBACK") {
+                    Ok(()) => self.open.store(false, Ordering::Relaxed),
+                    Err(rollback) => drop(self.connection.lost.fail(rollback)),
                 }
                 Err(error)
             }
@@ -253,7 +267,8 @@ impl<P: Projection<ProjectionTransaction> + 'static> TransactionalRunner<P> {
             + 'static,
     ) -> Result<T, ProjectionError<P::Error>> {
         let connection = self.store.client().await.map_err(|source| ProjectionError::store(P::NAME, source))?;
-        let transaction = ProjectionTransaction { connection, runtime: tokio::runtime::Handle::current() };
+        let runtime = tokio::runtime::Handle::current();
+        let transaction = ProjectionTransaction { connection, runtime, open: AtomicBool::new(false) };
         let (projection, store) = (Arc::clone(&self.projection), self.store.clone());
         let ran = tokio::task::spawn_blocking(move || {
             let mut projection = projection.lock().unwrap_or_else(PoisonError::into_inner);
