@@ -54,9 +54,11 @@ pub fn expand_domain(args: &DomainArgs, module: syn::ItemMod) -> TokenStream {
     let generated = match crate::check::check_after(&lowered.schema, lowered.diagnostics.clone()) {
         Ok((schema, warnings)) => {
             let warnings = SchemaErrors::new(&module_name, lowered.sources.clone(), warnings);
-            let lints = warnings.diagnostics.iter().map(|diagnostic| {
-                let at = lowered.spans.resolve(diagnostic.span()).unwrap_or_else(|| module.ident.span());
-                warning_lint(&warnings.plain_line(diagnostic), at)
+            // A warning on its culprit needs no place in its text; one that resolves to nothing sits on the module's
+            // name, saying which item it is about.
+            let lints = warnings.diagnostics.iter().map(|diagnostic| match lowered.spans.resolve(diagnostic.span()) {
+                Some(at) => warning_lint(&diagnostic.summary(), at),
+                None => warning_lint(&warnings.plain_line(diagnostic), module.ident.span()),
             });
             let lints: TokenStream = lints.collect();
             let Expansion { items, generated } = success(&lowered, &schema, &options, items);
