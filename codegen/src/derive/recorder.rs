@@ -50,6 +50,11 @@ impl Recorder {
         span
     }
 
+    /// The source of the open item.
+    pub(super) fn current(&self) -> Option<SourceId> {
+        self.open.as_ref().map(|open| open.id)
+    }
+
     /// Finishes the open item: its whole text stands for its tokens, the fallback of every span inside it.
     pub(super) fn end(&mut self) {
         let Some(open) = self.open.take() else { return };
