@@ -2,8 +2,9 @@
 //! domain of 1,000 events and 50 aggregates, and a chain of 2,000 record types (which a cubic recursive-type check
 //! took minutes over). The schemas come from the benchmarks' generators, which time the same schemas.
 
-// The generators are public in the benchmarks' library; here they are used by this test alone.
-#[allow(unreachable_pub)]
+// The generators are public in the benchmarks' library; here they are used by this test alone, which leaves the
+// generators of the derive route (for the benchmarks of `#[factum::domain]`) unused.
+#[allow(unreachable_pub, dead_code)]
 #[path = "../../benches/src/schemas.rs"]
 mod schemas;
 

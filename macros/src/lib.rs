@@ -25,7 +25,7 @@ pub fn schema(input: TokenStream) -> TokenStream {
 /// Declares a domain in Rust: the module's events, data types, aggregates, commands and projections, marked with
 /// inert attributes, are checked as a schema is, and the module gains what the schema route generates around them.
 ///
-/// ```ignore
+/// ```text
 /// #[factum::domain]
 /// pub mod bank {
 ///     #[event]

@@ -7,14 +7,23 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span as TokenSpan, TokenStream};
 use quote::quote;
-use syn::{ext::IdentExt as _, parse::Parse, punctuated::Punctuated, Token};
+use syn::{
+    ext::IdentExt as _,
+    parse::{Parse, Parser as _},
+    punctuated::Punctuated,
+    Token,
+};
 
-use super::{attrs, lower::Lowered};
+use super::{
+    attrs,
+    lower::{Lowered, STATE_KIND},
+};
 use crate::{
     diagnostics::{culprit::ResolveSpan as _, SchemaErrors},
-    emit::{generate, Items, Options},
+    emit::{self, generate, Items, Options},
     evolution, ir,
     macro_support::{stubs, warning_lint},
+    model::SourceId,
     print,
 };
 
@@ -54,9 +63,11 @@ pub fn expand_domain(args: &DomainArgs, module: syn::ItemMod) -> TokenStream {
     let generated = match crate::check::check_after(&lowered.schema, lowered.diagnostics.clone()) {
         Ok((schema, warnings)) => {
             let warnings = SchemaErrors::new(&module_name, lowered.sources.clone(), warnings);
-            let lints = warnings.diagnostics.iter().map(|diagnostic| {
-                let at = lowered.spans.resolve(diagnostic.span()).unwrap_or_else(|| module.ident.span());
-                warning_lint(&warnings.plain_line(diagnostic), at)
+            // A warning on its culprit needs no place in its text; one that resolves to nothing sits on the module's
+            // name, saying which item it is about.
+            let lints = warnings.diagnostics.iter().map(|diagnostic| match lowered.spans.resolve(diagnostic.span()) {
+                Some(at) => warning_lint(&diagnostic.summary(), at),
+                None => warning_lint(&warnings.plain_line(diagnostic), module.ident.span()),
             });
             let lints: TokenStream = lints.collect();
             let Expansion { items, generated } = success(&lowered, &schema, &options, items);
@@ -64,6 +75,11 @@ pub fn expand_domain(args: &DomainArgs, module: syn::ItemMod) -> TokenStream {
         }
         Err(diagnostics) => diagnostics,
     };
+    let failed: HashSet<SourceId> = generated
+        .iter()
+        .filter(|diagnostic| diagnostic.is_error())
+        .map(|diagnostic| diagnostic.span().source)
+        .collect();
     let errors = SchemaErrors::new(&module_name, lowered.sources.clone(), generated);
     let errors = errors.to_syn_error(&lowered.spans, module.ident.span()).map(|error| error.to_compile_error());
     let (types, values) = user_names(items, &lowered.projections);
@@ -79,8 +95,38 @@ pub fn expand_domain(args: &DomainArgs, module: syn::ItemMod) -> TokenStream {
             ""
         }
     });
-    let items = items.iter().filter_map(|item| user_item(item, &lowered.projections, &HashMap::new())).collect();
+    let derives = fallback_derives(&lowered, &options, &failed);
+    let items = items.iter().filter_map(|item| user_item(item, &lowered.projections, &derives)).collect();
     with_items(&module, items, stubs)
+}
+
+/// The derives each marked type gets while the domain has errors: those of its kind in the types half, so that the
+/// code using the types (cloning an event, comparing a command) adds no errors to the domain's own. A type with an
+/// error of its own (in its source, `failed`) gets none, since deriving over a field of an unknown type would only
+/// add errors.
+fn fallback_derives(
+    lowered: &Lowered,
+    options: &Options,
+    failed: &HashSet<SourceId>,
+) -> HashMap<String, Vec<syn::Attribute>> {
+    let derives = emit::derives(options);
+    let mut by_name = HashMap::new();
+    for (name, (kind, source)) in &lowered.kinds {
+        if failed.contains(source) {
+            continue;
+        }
+        let tokens = match *kind {
+            attrs::AGGREGATE => &derives.marker,
+            STATE_KIND => &derives.state,
+            attrs::DATA if lowered.schema.enums.iter().any(|def| def.name.name == *name) => &derives.enumeration,
+            attrs::DATA | attrs::EVENT | attrs::COMMAND => &derives.record,
+            _ => continue,
+        };
+        if let Ok(attributes) = syn::Attribute::parse_outer.parse2(tokens.clone()) {
+            by_name.insert(name.clone(), attributes);
+        }
+    }
+    by_name
 }
 
 /// The module again, holding `items` then `generated`.

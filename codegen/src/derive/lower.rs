@@ -15,8 +15,8 @@ use crate::{
     diagnostics::{culprit::SpanTable, Diagnostic},
     model::{
         AggregateDef, AliasDef, Builtin, CommandDef, Docs, EmitSlot, Emits, EnumDef, EventDef, Field, Ident, Literal,
-        LiteralKind, ProjectionDef, Schema, Span, TypeDef, TypeKind, TypeRef, UpcastBody, UpcastDef, UpcastStep,
-        Variant,
+        LiteralKind, ProjectionDef, Schema, SourceId, Span, TypeDef, TypeKind, TypeRef, UpcastBody, UpcastDef,
+        UpcastStep, Variant,
     },
     names,
     parser::MAX_NESTING,
@@ -39,7 +39,13 @@ pub struct Lowered {
     pub written: HashMap<String, syn::Ident>,
     /// The projections' unit structs, which the expansion replaces with the runners.
     pub projections: HashSet<String>,
+    /// What each of the user's marked structs and enums (and each aggregate's state struct) declares, by name: the
+    /// attribute's name, or `state`; and the source it was lowered into.
+    pub kinds: HashMap<String, (&'static str, SourceId)>,
 }
+
+/// The kind [`Lowered::kinds`] gives an aggregate's state struct.
+pub(super) const STATE_KIND: &str = "state";
 
 /// The attribute an item carries, and the item.
 struct Marked<'a> {
@@ -59,6 +65,7 @@ pub fn lower_items(module: &str, items: &[syn::Item]) -> Lowered {
         projections: HashSet::new(),
         explicit_upcasts: HashSet::new(),
         commands: Vec::new(),
+        kinds: HashMap::new(),
     };
     let structs: HashMap<String, &syn::ItemStruct> = items
         .iter()
@@ -77,8 +84,8 @@ pub fn lower_items(module: &str, items: &[syn::Item]) -> Lowered {
     lowering.attach_commands();
     lowering.implicit_upcasts();
     lowering.recorder.end();
-    let Lowering { recorder, schema, diagnostics, written, projections, .. } = lowering;
-    Lowered { schema, sources: recorder.sources, spans: recorder.spans, diagnostics, written, projections }
+    let Lowering { recorder, schema, diagnostics, written, projections, kinds, .. } = lowering;
+    Lowered { schema, sources: recorder.sources, spans: recorder.spans, diagnostics, written, projections, kinds }
 }
 
 struct Lowering<'m> {
@@ -92,6 +99,7 @@ struct Lowering<'m> {
     explicit_upcasts: HashSet<(String, u32)>,
     /// Every command, with the aggregate it names (if any) and where its attribute is.
     commands: Vec<(CommandDef, Option<Ident>, Span)>,
+    kinds: HashMap<String, (&'static str, SourceId)>,
 }
 
 /// The attribute's own span, for errors about the attribute as a whole.
@@ -172,6 +180,9 @@ impl Lowering<'_> {
     }
 
     fn item(&mut self, marked: &Marked<'_>, structs: &HashMap<String, &syn::ItemStruct>) {
+        if let Some(source) = self.recorder.current() {
+            self.kinds.insert(item_name(marked.item), (marked.kind, source));
+        }
         match (marked.kind, marked.item) {
             (attrs::DATA, syn::Item::Struct(item)) => self.record(marked.attribute, item),
             (attrs::DATA, syn::Item::Enum(item)) => self.enumeration(marked.attribute, item),
@@ -590,6 +601,9 @@ impl Lowering<'_> {
                 self.written
                     .insert(names::AggregateNames::new(&name.name).state.as_str().to_owned(), state.ident.clone());
                 self.recorder.begin(format!("{}::{state_name}", self.module), state.ident.span());
+                if let Some(source) = self.recorder.current() {
+                    self.kinds.insert(state_name.clone(), (STATE_KIND, source));
+                }
                 self.fields(&state.fields)
             }
             None => {

@@ -36,9 +36,9 @@ impl Recorder {
     /// The span of `text`, written next in the open item's source, made from `tokens`.
     pub(super) fn span(&mut self, text: &str, tokens: proc_macro2::Span) -> Span {
         let Some(open) = &mut self.open else {
-            // Everything is recorded inside an item; outside one, the span resolves to nothing and the diagnostic
-            // falls back to the module's name.
-            return Span::default();
+            // Everything is recorded inside an item; outside one, the span names no source of the map, so it
+            // resolves to nothing and the diagnostic falls back to the module's name.
+            return Span::new(SourceId::from_index(usize::MAX), 0, 0);
         };
         if !open.text.is_empty() {
             open.text.push(' ');
@@ -48,6 +48,11 @@ impl Recorder {
         let span = Span::new(open.id, start, open.text.len());
         self.spans.insert(span, tokens);
         span
+    }
+
+    /// The source of the open item.
+    pub(super) fn current(&self) -> Option<SourceId> {
+        self.open.as_ref().map(|open| open.id)
     }
 
     /// Finishes the open item: its whole text stands for its tokens, the fallback of every span inside it.

@@ -311,3 +311,33 @@ fn a_domain_with_errors_expands_to_its_items_the_errors_and_stubs() {
     ";
     insta::assert_snapshot!(expansion(body));
 }
+
+#[test]
+fn warnings_become_lints_on_their_culprit_and_a_runtime_path_is_used_throughout() {
+    let body = "
+    #[event]
+    pub struct Opened { pub owner: String }
+    #[event]
+    pub struct Forgotten { pub at: u64 }
+    #[aggregate(id = String)]
+    pub struct Account;
+    pub struct AccountState {}
+    #[command(emits(Opened))]
+    pub struct Open { pub owner: String }
+    ";
+    let args: DomainArgs = syn::parse_str("crate = ::platform::factum").unwrap();
+    let expanded = expand_domain(&args, module(body)).to_string();
+    assert!(!expanded.contains("compile_error"), "{expanded}");
+    // The warning is a deprecated constant, on the culprit's tokens, whose note is the diagnostic.
+    assert!(
+        expanded.contains("\"warning[factum::unused-event]: event `Forgotten` is never emitted nor handled"),
+        "{expanded}"
+    );
+    assert!(expanded.contains(":: platform :: factum :: __private :: event !"), "{expanded}");
+    let through = |path: &str| expanded.matches(path).count();
+    assert_eq!(
+        through(":: factum :: __private"),
+        through(":: platform :: factum :: __private"),
+        "every path goes through the re-export"
+    );
+}

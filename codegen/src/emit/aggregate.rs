@@ -37,6 +37,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
     let state_attributes = context.type_attributes(&state_owners);
     let state_fields = rust::fields(context, &aggregate.state, &state_owners, &format!("the `{aggregate_name}` state"));
     let marker_attributes = context.type_attributes(&[names.marker.as_str()]);
+    let marker_derives = rust::marker_derives_at(&private);
 
     let event_enum_doc = format!("Every event the `{aggregate_name}` aggregate records.");
     let Halves { types: event_enum_type, impls: event_enum_impls } =
@@ -91,7 +92,7 @@ pub(super) fn emit(context: &Context<'_>, aggregate: &Aggregate) -> Halves {
         #marker_docs
         #[doc = ""]
         #[doc = #marker_doc_tail]
-        #[derive(#private::Debug, #private::Clone, ::core::marker::Copy, #private::Default)]
+        #marker_derives
         #marker_attributes
         pub struct #marker;
 

@@ -130,11 +130,44 @@ struct Context<'a> {
     serde_path: String,
 }
 
+/// `::factum::__private` and `"::factum::__private::serde"` under the runtime path of `options`.
+fn private_paths(options: &Options) -> (TokenStream, String) {
+    let runtime = &options.runtime_path;
+    let private = quote!(#runtime::__private);
+    let serde_path = format!("{}::serde", private.to_string().replace(' ', ""));
+    (private, serde_path)
+}
+
+/// The derives (and serde attribute) the types half gives each kind of type, for a front end that adds them to
+/// types the user wrote while the schema has errors, so that code using the types adds no errors of its own.
+#[cfg(feature = "derive")]
+pub(crate) struct Derives {
+    /// A record, an event version or a command.
+    pub(crate) record: TokenStream,
+    /// An aggregate's state.
+    pub(crate) state: TokenStream,
+    /// An enumeration.
+    pub(crate) enumeration: TokenStream,
+    /// An aggregate's marker.
+    pub(crate) marker: TokenStream,
+}
+
+/// The [`Derives`] under the runtime path of `options`.
+#[cfg(feature = "derive")]
+pub(crate) fn derives(options: &Options) -> Derives {
+    let (private, serde_path) = private_paths(options);
+    Derives {
+        record: rust::record_derives_at(&private, &serde_path, false),
+        state: rust::record_derives_at(&private, &serde_path, true),
+        enumeration: rust::enum_derives_at(&private, &serde_path),
+        marker: rust::marker_derives_at(&private),
+    }
+}
+
 impl<'a> Context<'a> {
     fn new(schema: &'a Schema, options: &'a Options) -> Self {
         let runtime = &options.runtime_path;
-        let private = quote!(#runtime::__private);
-        let serde_path = format!("{}::serde", private.to_string().replace(' ', ""));
+        let (private, serde_path) = private_paths(options);
         Context { schema, runtime, options, private, serde_path }
     }
 

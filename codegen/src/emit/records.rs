@@ -42,7 +42,7 @@ fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
     let private = context.private();
     let name = def.rust.ident();
     let docs = rust::docs(&def.docs, || format!("The `{}` enumeration.", def.name.name));
-    let serde_path = &context.serde_path;
+    let derives = rust::enum_derives_at(&private, &context.serde_path);
     let variants = def.variants.iter().map(|variant| {
         let docs = rust::docs(&variant.docs, || format!("`{}::{}`.", def.name.name, variant.name.name));
         let name = variant.rust.ident();
@@ -51,10 +51,7 @@ fn enumeration(context: &Context<'_>, def: &Enum) -> TokenStream {
     let attributes = context.type_attributes(&[def.rust.as_str()]);
     quote! {
         #docs
-        #[derive(#private::Debug, #private::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq,
-            ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord,
-            #private::serde::Serialize, #private::serde::Deserialize)]
-        #[serde(crate = #serde_path)]
+        #derives
         #attributes
         pub enum #name {
             #(#variants)*

@@ -78,14 +78,32 @@ pub(super) fn fields(context: &Context<'_>, fields: &[Field], owners: &[&str], o
 
 /// The derives and serde attribute every serializable record carries.
 pub(super) fn record_derives(context: &Context<'_>, default: bool) -> TokenStream {
-    let private = context.private();
-    let serde_path = &context.serde_path;
+    record_derives_at(&context.private(), &context.serde_path, default)
+}
+
+/// [`record_derives`] with the runtime's hidden path (`::factum::__private`) and serde's path as a string.
+pub(super) fn record_derives_at(private: &TokenStream, serde_path: &str, default: bool) -> TokenStream {
     let default = default.then(|| quote!(#private::Default,));
     quote! {
         #[derive(#private::Debug, #private::Clone, ::core::cmp::PartialEq, #default
             #private::serde::Serialize, #private::serde::Deserialize)]
         #[serde(crate = #serde_path)]
     }
+}
+
+/// The derives and serde attribute of an enumeration.
+pub(super) fn enum_derives_at(private: &TokenStream, serde_path: &str) -> TokenStream {
+    quote! {
+        #[derive(#private::Debug, #private::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq,
+            ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord,
+            #private::serde::Serialize, #private::serde::Deserialize)]
+        #[serde(crate = #serde_path)]
+    }
+}
+
+/// The derives of an aggregate's marker.
+pub(super) fn marker_derives_at(private: &TokenStream) -> TokenStream {
+    quote!(#[derive(#private::Debug, #private::Clone, ::core::marker::Copy, #private::Default)])
 }
 
 /// An enum with one variant per type, each variant named like the type it holds (the types half), and `From` each
