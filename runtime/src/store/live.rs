@@ -74,7 +74,9 @@ impl Head {
     }
 
     /// Waits like [`Head::wait`], and also runs `poll` (which reads the store's real head) after [`POLL_START`],
-    /// then at doubling pauses up to [`POLL_MAX`], for commits this process does not see happen.
+    /// then at doubling pauses up to [`POLL_MAX`], for commits this process does not see happen. Only the SQLite
+    /// store waits this way (the PostgreSQL store is woken by its listener).
+    #[cfg(feature = "sqlite")]
     pub(crate) async fn wait_or_poll<F, P>(&self, from_position: u64, mut poll: P) -> Result<u64, StoreError>
     where
         P: FnMut() -> F,
