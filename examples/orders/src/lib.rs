@@ -17,9 +17,11 @@ pub mod reservations;
 mod rules;
 mod summary;
 mod table;
+mod table_postgres;
 pub mod upcasts;
 
 pub use inventory::InventoryError;
 pub use rules::{checked_total, total, OrderError};
 pub use summary::Summary;
 pub use table::{OrderTables, Tables};
+pub use table_postgres::{PostgresOrderTables, PostgresTablesError};

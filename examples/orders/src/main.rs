@@ -1,8 +1,9 @@
 //! Runs the order domain on an embedded SQLite file: creates, pays, ships and cancels orders, shows the rules
 //! rejecting what they must, reads orders that older builds wrote (`OrderCreated` v1 and v2) as the current v3, then
-//! prints the event log, each order's state and the `OrderSummary` projection. Meanwhile a process manager follows
-//! the log live and has the warehouse reserve stock for each new order; the example prints what it decided, with
-//! the correlation and causation ids that tie each reservation to its order.
+//! prints the event log, each order's state and the `OrderSummary` projection (in memory, and on SQLite or PostgreSQL
+//! as tables beside the events, kept exactly once). Meanwhile a process manager follows the log live and has the
+//! warehouse reserve stock for each new order; the example prints what it decided, with the correlation and
+//! causation ids that tie each reservation to its order.
 //!
 //! `cargo run -p orders-example [-- STORE] [--bus nats://127.0.0.1:4222]`: the store is the URL `STORE`
 //! (`sqlite:orders.db`, `memory:`,
@@ -21,7 +22,7 @@
 use std::time::Duration;
 
 use factum::{
-    store::{sqlite::TransactionalRunner, AnyStore, LogQuery},
+    store::{postgres, sqlite, AnyStore, LogQuery},
     types::Uuid,
     Aggregate, CommandError, CommandService, EventStore, ExpectedVersion, Metadata, NewEvent, Progress,
     ProjectionRunner, Subscription,
@@ -33,7 +34,7 @@ use orders_example::{
         AddStock, CancelOrder, CreateOrder, Inventory, InventoryEvent, LineItem, Order, OrderCommand, OrderStatus,
         OrderSummary, PayOrder, ShipOrder,
     },
-    OrderError, OrderTables, Summary,
+    OrderError, OrderTables, PostgresOrderTables, Summary,
 };
 
 type Service = CommandService<Order, AnyStore>;
@@ -254,22 +255,34 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     println!("ordered    {}", summary.ordered);
     println!("received   {}", summary.received);
 
-    if let AnyStore::Sqlite(store) = service.store() {
-        println!("\n== OrderSummary projection, as tables in the store's file (exactly once)");
-        let mut tables = TransactionalRunner::new(store.clone(), OrderSummary(OrderTables)).batch_size(4);
-        let bar = indicatif::ProgressBar::new(0).with_style(indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {pos}/{len} events, {per_sec}, eta {eta}",
-        )?);
-        let next = tables.rebuild(|progress: &Progress| show(&bar, progress)).await?;
-        bar.finish();
-        let read = store.read_tables(OrderTables::read).await?;
-        println!(
-            "checkpoint {next}: {} orders, ordered {}, received {}",
-            read.orders.len(),
-            read.ordered,
-            read.received
-        );
-    }
+    // The same summary as tables beside the events (in the SQLite file, or in the PostgreSQL schema), exactly once.
+    let bar = || -> Result<indicatif::ProgressBar, indicatif::style::TemplateError> {
+        let style =
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} events, {per_sec}, eta {eta}")?;
+        Ok(indicatif::ProgressBar::new(0).with_style(style))
+    };
+    let (next, read) = match service.store() {
+        AnyStore::Sqlite(store) => {
+            println!("\n== OrderSummary projection, as tables in the store's file (exactly once)");
+            let mut tables = sqlite::TransactionalRunner::new(store.clone(), OrderSummary(OrderTables)).batch_size(4);
+            let bar = bar()?;
+            let next = tables.rebuild(|progress: &Progress| show(&bar, progress)).await?;
+            bar.finish();
+            (next, store.read_tables(OrderTables::read).await?)
+        }
+        AnyStore::Postgres(store) => {
+            println!("\n== OrderSummary projection, as tables in the store's schema (exactly once)");
+            let tables = OrderSummary(PostgresOrderTables);
+            let mut tables = postgres::TransactionalRunner::new(store.clone(), tables).batch_size(4);
+            let bar = bar()?;
+            let next = tables.rebuild(|progress: &Progress| show(&bar, progress)).await?;
+            bar.finish();
+            (next, PostgresOrderTables::read(store).await?)
+        }
+        // In memory (or on a backend added later): the summary above is the projection.
+        _ => return Ok(()),
+    };
+    println!("checkpoint {next}: {} orders, ordered {}, received {}", read.orders.len(), read.ordered, read.received);
     Ok(())
 }
 
