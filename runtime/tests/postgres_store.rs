@@ -69,6 +69,15 @@ fn a_server_that_cannot_be_reached_is_a_transient_error() {
         // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
         let refused = PostgresStore::connect("postgres://postgres@127.0.0.1:1/test").await;
         assert!(matches!(refused, Err(StoreError::Transient(_))), "{refused:?}");
+        // The message names the server, so that a user sees which one is down.
+        let message = std::error::Error::source(&refused.err().expect("refused")).expect("a cause").to_string();
+        assert!(message.starts_with("cannot connect to the PostgreSQL server at 127.0.0.1:1: "), "{message}");
+        // A database the server does not have is refused, not busy: no retry makes it appear.
+        let missing = PostgresStore::connect(&format!("{}_missing", postgres_support::url())).await;
+        let missing = missing.err().expect("no such database");
+        assert!(matches!(missing, StoreError::Backend(_)), "{missing:?}");
+        let message = std::error::Error::source(&missing).expect("a cause").to_string();
+        assert!(message.starts_with("cannot connect to the PostgreSQL server at "), "{message}");
         let bad_schema = PostgresStore::connect("postgres://postgres@127.0.0.1:1/test?schema=No").await;
         assert!(matches!(bad_schema, Err(StoreError::Backend(_))), "{bad_schema:?}");
     });

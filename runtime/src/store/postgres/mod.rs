@@ -164,6 +164,54 @@ pub struct TooManyEvents {
     pub count: usize,
 }
 
+/// The first connection of [`PostgresStore::connect`] failed: the message names the server. A server that could
+/// not be reached (or was starting, or had no connection left) is [`StoreError::Transient`], since it may be reached
+/// later; one that refused the connection (no such database, authentication) is [`StoreError::Backend`].
+#[derive(Debug, thiserror::Error)]
+#[error("cannot connect to the PostgreSQL server at {server}: {source}")]
+pub struct ServerUnreachable {
+    /// The hosts and ports the options name, as `host:port`.
+    pub server: String,
+    /// What the connection attempt said.
+    #[source]
+    pub source: PoolError,
+}
+
+/// Types a failure to get the first connection: which server it was is the first thing a user needs to know.
+fn unreachable(options: &PostgresOptions, error: PoolError) -> StoreError {
+    let hosts: Vec<String> = options
+        .config
+        .get_hosts()
+        .iter()
+        .map(|host| match host {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let ports = options.config.get_ports();
+    let server = hosts
+        .iter()
+        .enumerate()
+        .map(|(index, host)| {
+            let port = ports.get(index).or(ports.first()).copied().unwrap_or(5432);
+            format!("{host}:{port}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let server = if server.is_empty() { "localhost:5432".to_owned() } else { server };
+    let transient = match &error {
+        PoolError::Backend(cause) => is_transient(cause),
+        PoolError::Timeout(_) => true,
+        _ => false,
+    };
+    let error = ServerUnreachable { server, source: error };
+    if transient {
+        StoreError::transient(error)
+    } else {
+        StoreError::backend(error)
+    }
+}
+
 impl PostgresStore {
     /// Connects to the server a URL names (`postgres://user@host:port/database?schema=NAME`, see
     /// [`PostgresOptions::from_url`]), creating the schema and its tables when missing and migrating an older layout.
@@ -188,7 +236,7 @@ impl PostgresStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(StoreError::backend)?;
-        let mut client = pool.get().await.map_err(pool_error)?;
+        let mut client = pool.get().await.map_err(|error| unreachable(&options, error))?;
         schema::migrate(&mut client, &options.schema).await?;
         let sql = sql::Statements::new(&options.schema);
         let readable = client.query_one(&sql.readable_head, &[]).await.map_err(pg_error)?;
