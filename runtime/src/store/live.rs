@@ -1,7 +1,6 @@
 //! The live log: waiting for the next commit without a busy loop, woken at commit in-process and polling with
 //! backoff for commits a store cannot see happen (another process writing the same file).
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,11 +73,13 @@ impl Head {
     }
 
     /// Waits like [`Head::wait`], and also runs `poll` (which reads the store's real head) after [`POLL_START`],
-    /// then at doubling pauses up to [`POLL_MAX`], for commits this process does not see happen.
+    /// then at doubling pauses up to [`POLL_MAX`], for commits this process does not see happen. Only SQLite's store
+    /// needs it (other processes commit to the same file without telling this one).
+    #[cfg(feature = "sqlite")]
     pub(crate) async fn wait_or_poll<F, P>(&self, from_position: u64, mut poll: P) -> Result<u64, StoreError>
     where
         P: FnMut() -> F,
-        F: Future<Output = Result<u64, StoreError>>,
+        F: std::future::Future<Output = Result<u64, StoreError>>,
     {
         let from_position = from_position.max(1);
         let mut receiver = self.sender.subscribe();
