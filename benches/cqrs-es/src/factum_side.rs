@@ -1,6 +1,5 @@
 //! The bank account on Factum: the types generated from `schemas/account.factum`, and its rules.
 
-use factum::store::memory::MemoryStore;
 use factum::{Aggregate, EventSet, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
 
 /// The code generated from `schemas/account.factum` by `build.rs`.
@@ -87,9 +86,10 @@ pub fn history(deposits: usize) -> Vec<BankAccountEvent> {
     std::iter::once(opened).chain(paid).collect()
 }
 
-/// Appends the account `id`'s history of `deposits` deposits to `store` in one append, encoded as the command
-/// service encodes events, as the setup of a benchmark: what handling each command would have recorded.
-pub async fn seed(store: &MemoryStore, id: &factum::types::Uuid, deposits: usize) -> Result<(), StoreError> {
+/// Appends the account `id`'s history of `deposits` deposits to `store` (any of Factum's stores) in one append,
+/// encoded as the command service encodes events, as the setup of a benchmark: what handling each command would have
+/// recorded.
+pub async fn seed(store: &impl EventStore, id: &factum::types::Uuid, deposits: usize) -> Result<(), StoreError> {
     let events = history(deposits)
         .iter()
         .map(|event| Ok(NewEvent::encode(event, Metadata::default())?.with_aggregate_type(BankAccount::NAME)))

@@ -7,8 +7,8 @@
 //!   `CqrsFramework`.
 //!
 //! Both sides take the same commands and reach the same state, which the tests and the benchmark check before timing
-//! anything. A PostgreSQL comparison (`postgres-es` against Factum's PostgreSQL store, once there is one) belongs
-//! beside these two as a third module; see the README.
+//! anything. The PostgreSQL comparison (`postgres-es` against Factum's `PostgresStore`) uses both sides from
+//! `benches/cqrs-es-postgres/`, a workspace of its own; see the README.
 
 pub mod cqrs_side;
 pub mod factum_side;
