@@ -87,9 +87,18 @@ fn public_items(schema: &ir::Schema) -> Vec<String> {
                 Some(format!("trait {} {{ {} }}", item.ident, methods.join(", ")))
             }
             syn::Item::Impl(item) => {
-                let trait_ = item.trait_.as_ref().map(|(_, path, _)| quote_path(path)).unwrap_or_default();
                 let self_ty = &item.self_ty;
-                Some(format!("impl {trait_} for {}", quote::quote!(#self_ty)))
+                let self_ty = quote::quote!(#self_ty);
+                Some(match &item.trait_ {
+                    Some((_, path, _)) => format!("impl {} for {self_ty}", quote_path(path)),
+                    None => {
+                        let methods = item.items.iter().filter_map(|inner| match inner {
+                            syn::ImplItem::Fn(function) => Some(function.sig.ident.to_string()),
+                            _ => None,
+                        });
+                        format!("impl {self_ty} {{ {} }}", methods.collect::<Vec<_>>().join(", "))
+                    }
+                })
             }
             _ => None,
         })
