@@ -70,11 +70,11 @@ fn a_server_that_cannot_be_reached_is_a_transient_error() {
         let refused = PostgresStore::connect("postgres://postgres@127.0.0.1:1/test").await;
         assert!(matches!(refused, Err(StoreError::Transient(_))), "{refused:?}");
         // The message names the server, so that a user sees which one is down.
-        let message = std::error::Error::source(&refused.err().expect("refused")).expect("a cause").to_string();
+        let message = std::error::Error::source(&refused.expect_err("refused")).expect("a cause").to_string();
         assert!(message.starts_with("cannot connect to the PostgreSQL server at 127.0.0.1:1: "), "{message}");
         // A database the server does not have is refused, not busy: no retry makes it appear.
         let missing = PostgresStore::connect(&format!("{}_missing", postgres_support::url())).await;
-        let missing = missing.err().expect("no such database");
+        let missing = missing.expect_err("no such database");
         assert!(matches!(missing, StoreError::Backend(_)), "{missing:?}");
         let message = std::error::Error::source(&missing).expect("a cause").to_string();
         assert!(message.starts_with("cannot connect to the PostgreSQL server at "), "{message}");
