@@ -8,12 +8,17 @@
 //!   payloads, built before timing) into a fresh stream, 256 in flight at a time, acknowledgements awaited in order.
 //!
 //! The ratio is the relay's events per second over the raw loop's. Then the end-to-end latency from the append of
-//! one event to a consumer's handler: a relay runs in one task on its store, a `BusConsumer` in another task of the
-//! same process (its own NATS connection) stamps the time it is handed each event; p50 and p99 are printed.
+//! one event to a consumer in another process: a relay runs in a task of this process on its store (it is woken by
+//! the append, as in a service); a `BusConsumer` runs in a child process (this benchmark's executable started again
+//! with `FACTUM_BENCH_BUS_CONSUMER` set: its own runtime and NATS connection), which writes the wall-clock time at
+//! which it is handed each decoded event to its stdout. The latency is that time minus the wall-clock time just before
+//! the append began: both read the machine's one realtime clock. p50 and p99 are printed.
 //!
 //! Under `cargo test --benches` each part runs on a few events only. The benchmark fails when NATS is unreachable.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,8 +41,15 @@ const LATENCY_SAMPLES: usize = 1_000;
 const QUICK: usize = 20;
 /// The machine's NATS server.
 const NATS_URL: &str = "nats://127.0.0.1:4222";
+/// Set (to `STREAM PREFIX`) in the child process that consumes the latency run's events.
+const CONSUMER_ENV: &str = "FACTUM_BENCH_BUS_CONSUMER";
+/// The line the consumer process writes once its durable consumer is bound.
+const READY: &str = "ready";
 
 fn main() {
+    if let Ok(bus) = std::env::var(CONSUMER_ENV) {
+        return consumer_process(&bus);
+    }
     let started = SystemTime::now();
     let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join("criterion");
     let mut criterion = Criterion::default()
@@ -138,13 +150,14 @@ fn main() {
 
     let samples = if timed { LATENCY_SAMPLES } else { QUICK };
     let mut latencies = latency(&runtime, &open("latency.db"), &client, fresh_bus(), samples);
+    assert_eq!(latencies.len(), samples, "every appended event reached the consumer process");
     latencies.sort();
     let micros = |fraction: f64| {
         let index = ((latencies.len() as f64 - 1.0) * fraction).round() as usize;
         latencies[index].as_secs_f64() * 1e6
     };
     println!(
-        "commit-to-consumer latency over JetStream ({samples} events, consumer in another task of this process): \
+        "commit-to-consumer latency over JetStream ({samples} events, consumer in another process): \
          p50 {:.0} µs, p99 {:.0} µs",
         micros(0.50),
         micros(0.99)
@@ -204,8 +217,8 @@ async fn publish_raw(jetstream: &jetstream::Context, messages: Vec<(String, asyn
     }
 }
 
-/// Appends one event at a time to `store` while a relay follows it and a consumer in another task stamps each
-/// event it is handed; returns the time from each append to its stamp.
+/// Appends one event at a time to `store` while a relay follows it and a consumer in a child process stamps each
+/// event it is handed; returns the time from the start of each append to its stamp.
 fn latency(
     runtime: &Runtime,
     store: &SqliteStore,
@@ -213,40 +226,74 @@ fn latency(
     bus: BusConfig,
     samples: usize,
 ) -> Vec<Duration> {
+    let mut child = Command::new(std::env::current_exe().expect("the benchmark's own executable"))
+        .env(CONSUMER_ENV, format!("{} {}", bus.stream(), bus.prefix().as_str()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the consumer process starts");
     let (stamp, stamps) = mpsc::channel();
+    let lines = BufReader::new(child.stdout.take().expect("the consumer's stdout is piped"));
+    let reader = std::thread::spawn(move || {
+        for line in lines.lines() {
+            let line = line.expect("the consumer's stdout reads");
+            if stamp.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let ready = stamps.recv_timeout(Duration::from_secs(30)).expect("the consumer process binds its consumer");
+    assert_eq!(ready, READY, "the consumer process's first line");
+
     let stream = bus.stream().to_owned();
     let relayed = store.clone();
     let relay_client = client.clone();
-    let relay_bus = bus.clone();
     let relay = runtime.spawn(async move {
-        let mut relay = OutboxRelay::start(relayed, relay_client, RelayConfig::new(relay_bus)).await?;
+        let mut relay = OutboxRelay::start(relayed, relay_client, RelayConfig::new(bus)).await?;
         relay.run().await
     });
-    let consumer = runtime.spawn(async move {
-        let client = async_nats::connect(NATS_URL).await.expect("a second connection");
+    let events = encoded_events(0..samples);
+    let mut latencies = Vec::with_capacity(samples);
+    for (index, event) in events.into_iter().enumerate() {
+        let event = event.with_aggregate_type("Order");
+        let start = SystemTime::now();
+        runtime
+            .block_on(store.append(&format!("Order-latency-{index}"), ExpectedVersion::NoStream, vec![event]))
+            .expect("the event is stored");
+        let Ok(line) = stamps.recv_timeout(Duration::from_secs(10)) else { break };
+        let nanos: u64 = line.parse().unwrap_or_else(|_| panic!("a stamp in nanoseconds, not {line:?}"));
+        let handled = SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos);
+        latencies.push(handled.duration_since(start).unwrap_or(Duration::ZERO));
+    }
+    relay.abort();
+    child.kill().expect("the consumer process is stopped");
+    child.wait().expect("the consumer process is reaped");
+    reader.join().expect("the reader thread ends");
+    runtime.block_on(jetstream::new(client.clone()).delete_stream(&stream)).expect("the stream is deleted");
+    latencies
+}
+
+/// The child process of [`latency`]: binds a durable consumer of the order events on `bus` (`STREAM PREFIX`),
+/// says [`READY`], then writes the wall-clock time, in nanoseconds since 1970, at which it is handed each decoded
+/// event, and acknowledges it. It ends when its parent kills it or stops reading.
+fn consumer_process(bus: &str) {
+    let (stream, prefix) = bus.split_once(' ').expect("`STREAM PREFIX` in the consumer's variable");
+    let bus = BusConfig::new(stream, prefix).expect("a valid stream and prefix").memory_storage();
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a current-thread tokio runtime");
+    runtime.block_on(async {
+        let client = async_nats::connect(NATS_URL).await.expect("the consumer process connects to NATS");
         let config = ConsumerConfig::new(bus, "latency").expect("a valid consumer name");
         let mut consumer = BusConsumer::<OrderEvent>::bind(client, config).await.expect("the consumer binds");
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{READY}").and_then(|()| stdout.flush()).expect("the parent reads the consumer's stdout");
         loop {
             let delivery = consumer.next().await.expect("the consumer reads");
-            if stamp.send(Instant::now()).is_err() {
+            let handled = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).expect("a clock after 1970");
+            if writeln!(stdout, "{}", handled.as_nanos()).and_then(|()| stdout.flush()).is_err() {
                 break;
             }
             delivery.ack().await.expect("the acknowledgement is sent");
         }
     });
-    let events = encoded_events(0..samples);
-    let mut latencies = Vec::with_capacity(samples);
-    for (index, event) in events.into_iter().enumerate() {
-        let start = Instant::now();
-        let event = event.with_aggregate_type("Order");
-        runtime
-            .block_on(store.append(&format!("Order-latency-{index}"), ExpectedVersion::NoStream, vec![event]))
-            .expect("the event is stored");
-        let handled = stamps.recv_timeout(Duration::from_secs(10)).expect("the consumer is handed the event");
-        latencies.push(handled.saturating_duration_since(start));
-    }
-    relay.abort();
-    consumer.abort();
-    runtime.block_on(jetstream::new(client.clone()).delete_stream(&stream)).expect("the stream is deleted");
-    latencies
 }
