@@ -6,9 +6,9 @@
 //! to the next. A crash of the server may lose the last commits, never consistency.
 //!
 //! - `append/{factum,raw}/{1,100}`: one append of that many order events to a new stream. Factum's is
-//!   `PostgresStore::append` (a pooled connection, its transaction, the stream's row moved on, one insert of every
-//!   event); the baseline is one tokio-postgres connection sending `BEGIN`, the same upsert of the stream's row, the
-//!   same insert with the events as arrays, and `COMMIT`, with the statements prepared once.
+//!   `PostgresStore::append` (a pooled connection, one statement that moves the stream's row on and inserts every
+//!   event, its own transaction); the baseline is one tokio-postgres connection sending the same statement, with the
+//!   events as arrays, prepared once.
 //! - `writers/{factum,raw}/...`: 64 tasks, each appending single events to a stream of its own through one store
 //!   (a pool of 64 connections), against one task appending as many events one by one: what concurrent writers gain
 //!   without a global lock (the server commits their transactions together). Reported as a throughput ratio.
@@ -104,48 +104,40 @@ fn new_stream_id() -> String {
     format!("Order-{}", factum::types::Uuid::new_v4())
 }
 
-/// The baseline: one connection, the store's statements prepared once.
+/// The baseline: one connection, the store's statement prepared once.
 struct Raw {
     client: tokio_postgres::Client,
-    advance: tokio_postgres::Statement,
-    insert: tokio_postgres::Statement,
+    append: tokio_postgres::Statement,
 }
 
 impl Raw {
     async fn new(schema: &str) -> Self {
         let client = raw_client().await;
-        let advance = format!(
-            "INSERT INTO {schema}.streams AS s (stream_id, version) VALUES ($1, $2) ON CONFLICT (stream_id) \
-             DO UPDATE SET version = s.version + excluded.version \
-             RETURNING s.version, pg_current_xact_id()::text::bigint"
-        );
-        let insert = format!(
-            "INSERT INTO {schema}.events (position, stream_id, stream_version, event_name, aggregate_type, \
+        let append = format!(
+            "WITH advanced AS (\
+             INSERT INTO {schema}.streams AS s (stream_id, version) VALUES ($1, $2) \
+             ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version \
+             WHERE s.version BETWEEN $3::bigint AND $4::bigint \
+             RETURNING s.version, pg_current_xact_id()::text::bigint AS xid), \
+             stamp AS (SELECT greatest(clock_timestamp(), \
+             (SELECT recorded_at FROM {schema}.events ORDER BY position DESC LIMIT 1)) AS at), \
+             inserted AS (\
+             INSERT INTO {schema}.events (position, stream_id, stream_version, event_name, aggregate_type, \
              event_version, event_id, recorded_at, metadata, payload) \
-             SELECT e.position, e.stream_id, e.stream_version, e.event_name, e.aggregate_type, e.event_version, \
-             e.event_id, coalesce(e.recorded_at, stamp.at), e.metadata, e.payload \
-             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], \
-             $7::uuid[], $8::timestamptz[], $9::bytea[], $10::bytea[]) \
-             AS e(position, stream_id, stream_version, event_name, aggregate_type, event_version, event_id, \
-             recorded_at, metadata, payload), \
-             (SELECT greatest(clock_timestamp(), \
-             (SELECT recorded_at FROM {schema}.events ORDER BY position DESC LIMIT 1)) AS at) AS stamp"
+             SELECT (a.xid << {OFFSET_BITS}) | (e.ord - 1), $1, a.version - $2 + e.ord, e.event_name, \
+             e.aggregate_type, e.event_version, e.event_id, coalesce(e.recorded_at, stamp.at), e.metadata, e.payload \
+             FROM advanced AS a, stamp, unnest($5::text[], $6::text[], $7::bigint[], $8::uuid[], \
+             $9::timestamptz[], $10::bytea[], $11::bytea[]) WITH ORDINALITY \
+             AS e(event_name, aggregate_type, event_version, event_id, recorded_at, metadata, payload, ord)) \
+             SELECT version, xid FROM advanced"
         );
-        let advance = client.prepare(&advance).await.expect("the upsert prepares");
-        let insert = client.prepare(&insert).await.expect("the insert prepares");
-        Raw { client, advance, insert }
+        let append = client.prepare(&append).await.expect("the append prepares");
+        Raw { client, append }
     }
 
     /// Appends `events` to the new stream `stream_id` as the store does.
     async fn append(&mut self, stream_id: &str, events: &[NewEvent]) -> Result<u64, tokio_postgres::Error> {
-        let transaction = self.client.transaction().await?;
         let count = events.len() as i64;
-        let row = transaction.query_one(&self.advance, &[&stream_id, &count]).await?;
-        let (version, transaction_id): (i64, i64) = (row.get(0), row.get(1));
-        assert_eq!(version, count, "a new stream");
-        let positions: Vec<i64> = (0..count).map(|offset| (transaction_id << OFFSET_BITS) | offset).collect();
-        let stream_ids = vec![stream_id; events.len()];
-        let versions: Vec<i64> = (1..=count).collect();
         let names: Vec<&str> = events.iter().map(|event| event.event_name.as_str()).collect();
         let types: Vec<Option<&str>> = events.iter().map(|event| event.aggregate_type.as_deref()).collect();
         let event_versions: Vec<i64> = events.iter().map(|event| i64::from(event.event_version)).collect();
@@ -156,13 +148,16 @@ impl Raw {
             .map(|event| (event.metadata != Metadata::default()).then(|| serde_json::to_vec(&event.metadata).unwrap()))
             .collect();
         let payloads: Vec<&[u8]> = events.iter().map(|event| event.payload.as_slice()).collect();
-        transaction
-            .execute(
-                &self.insert,
+        let (least, most) = (0i64, 0i64);
+        let row = self
+            .client
+            .query_one(
+                &self.append,
                 &[
-                    &positions,
-                    &stream_ids,
-                    &versions,
+                    &stream_id,
+                    &count,
+                    &least,
+                    &most,
                     &names,
                     &types,
                     &event_versions,
@@ -173,7 +168,8 @@ impl Raw {
                 ],
             )
             .await?;
-        transaction.commit().await?;
+        let (version, _transaction_id): (i64, i64) = (row.get(0), row.get(1));
+        assert_eq!(version, count, "a new stream");
         Ok(version as u64)
     }
 }

@@ -8,7 +8,7 @@ mod postgres_support;
 use std::time::Duration;
 
 use factum::store::postgres::tokio_postgres;
-use factum::store::LogQuery;
+use factum::store::{LogQuery, StreamAppend};
 use factum::{EventStore, ExpectedVersion, NewEvent, StoreError};
 use postgres_support::TestStore;
 
@@ -52,8 +52,14 @@ fn events(name: &str, count: usize) -> Vec<NewEvent> {
 
 #[test]
 fn an_append_whose_connection_is_killed_is_transient_writes_nothing_and_the_pool_recovers() {
+    // One stream's append is one statement; a batch of two streams, a transaction of several.
+    killed_append(false);
+    killed_append(true);
+}
+
+fn killed_append(batch: bool) {
     block_on(async {
-        let store = TestStore::new("killed").await;
+        let store = TestStore::new(if batch { "killed_batch" } else { "killed" }).await;
         let schema = store.scratch.schema.clone();
         store.append("Account-1", ExpectedVersion::NoStream, events("Opened", 1)).await.unwrap();
 
@@ -74,10 +80,20 @@ fn an_append_whose_connection_is_killed_is_transient_writes_nothing_and_the_pool
         .unwrap();
         let append = {
             let store = store.clone();
-            tokio::spawn(async move { store.append("Account-1", ExpectedVersion::Exact(1), appended).await })
+            tokio::spawn(async move {
+                if batch {
+                    let appends = vec![
+                        StreamAppend::new("Other-1", ExpectedVersion::NoStream, events("Opened", 1)),
+                        StreamAppend::new("Account-1", ExpectedVersion::Exact(1), appended),
+                    ];
+                    store.append_batch(appends).await.map(|_| ())
+                } else {
+                    store.append("Account-1", ExpectedVersion::Exact(1), appended).await.map(|_| ())
+                }
+            })
         };
         let observer = connect().await;
-        let pattern = format!("INSERT INTO {schema}.events%");
+        let pattern = format!("%INSERT INTO {schema}.events%");
         let mut killed = 0;
         for _ in 0..200 {
             killed = terminate(&observer, &pattern, &["active"]).await;
@@ -86,13 +102,14 @@ fn an_append_whose_connection_is_killed_is_transient_writes_nothing_and_the_pool
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        assert_eq!(killed, 1, "the append's connection was never seen waiting at its insert");
+        assert_eq!(killed, 1, "the append's connection (batch: {batch}) was never seen waiting at its insert");
         let failed = append.await.unwrap();
         assert!(matches!(failed, Err(StoreError::Transient(_))), "a killed connection is transient: {failed:?}");
         lock.rollback().await.unwrap();
 
         // Nothing of the append is there: the stream is at version 1, the log holds the one event.
         assert_eq!(store.stream_version("Account-1").await.unwrap(), 1);
+        assert_eq!(store.stream_version("Other-1").await.unwrap(), 0);
         assert_eq!(store.read_all(&LogQuery::all()).await.unwrap().len(), 1);
 
         // Every idle connection of the pool is killed too; the next appends get new ones.

@@ -1,10 +1,11 @@
 //! Appends: one transaction per append or batch, each stream's row in `streams` locked and moved on, its expected
-//! version checked against it, and every event inserted in one statement.
+//! version checked against it, and every event inserted in one statement. An append to one stream (what a command
+//! writes) is a single statement: one round trip to the server instead of four.
 
 use super::rows::stored_position;
 use super::{Conn, PostgresStore, TooManyEvents, MAX_EVENTS_PER_TRANSACTION, OFFSET_BITS};
 use crate::store::StreamAppend;
-use crate::{AppendOutcome, ConflictError, DuplicateEventId, Metadata, StoreError, Timestamp};
+use crate::{AppendOutcome, ConflictError, DuplicateEventId, ExpectedVersion, Metadata, StoreError, Timestamp};
 
 /// The events of a transaction, column by column, as the insert statement takes them.
 #[derive(Default)]
@@ -52,6 +53,11 @@ pub(super) async fn append_batch(
                 message: source.to_string(),
             })?;
             columns.metadata.push(metadata);
+        }
+    }
+    if let [append] = appends {
+        if !append.events.is_empty() {
+            return append_stream(store, append, &columns.metadata).await.map(|outcome| vec![outcome]);
         }
     }
     let sql = &store.shared.sql;
@@ -140,6 +146,96 @@ pub(super) async fn append_batch(
         store.shared.head.advance(position);
     }
     Ok(outcomes)
+}
+
+/// The stream versions `expected` admits, as the inclusive bounds `append_stream` takes.
+fn admitted(expected: ExpectedVersion) -> (i64, i64) {
+    match expected {
+        ExpectedVersion::Any => (0, i64::MAX),
+        ExpectedVersion::NoStream => (0, 0),
+        ExpectedVersion::StreamExists => (1, i64::MAX),
+        ExpectedVersion::Exact(version) => {
+            let version = i64::try_from(version).unwrap_or(i64::MAX);
+            (version, version)
+        }
+    }
+}
+
+/// Writes one append of at least one event in a single statement (its own transaction), `metadata` being its
+/// events' encoded metadata.
+///
+/// When the statement finds the stream's version outside what the append expects it writes nothing; the version is
+/// then read again, and the append is a [`ConflictError`] with it unless it has moved on since to a version the
+/// append admits, when the statement is run again. A stream's version only grows, so that happens at most once
+/// (`Exact` passes its version once; `NoStream` and `StreamExists` never become admitted and then not); the loop is
+/// bounded all the same.
+async fn append_stream(
+    store: &PostgresStore,
+    append: &StreamAppend,
+    metadata: &[Option<Vec<u8>>],
+) -> Result<AppendOutcome, StoreError> {
+    let sql = &store.shared.sql;
+    let client = store.client().await?;
+    let lost = client.lost.clone();
+    let stream_id = append.stream_id.as_str();
+    let count = append.events.len() as i64;
+    let (least, most) = admitted(append.expected);
+    let text = if least == 0 { &sql.append_stream } else { &sql.append_existing_stream };
+    let statement = client.prepare_cached(text).await.map_err(|error| lost.fail(error))?;
+    let events = &append.events;
+    let event_names: Vec<&str> = events.iter().map(|event| event.event_name.as_str()).collect();
+    let aggregate_types: Vec<Option<&str>> = events.iter().map(|event| event.aggregate_type.as_deref()).collect();
+    let event_versions: Vec<i64> = events.iter().map(|event| i64::from(event.event_version)).collect();
+    let event_ids: Vec<uuid::Uuid> = events.iter().map(|event| event.event_id).collect();
+    let recorded_at: Vec<Option<Timestamp>> = events.iter().map(|event| event.recorded_at).collect();
+    let metadata: Vec<Option<&[u8]>> = metadata.iter().map(Option::as_deref).collect();
+    let payloads: Vec<&[u8]> = events.iter().map(|event| event.payload.as_slice()).collect();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let row = client
+            .query_opt(
+                &statement,
+                &[
+                    &stream_id,
+                    &count,
+                    &least,
+                    &most,
+                    &event_names,
+                    &aggregate_types,
+                    &event_versions,
+                    &event_ids,
+                    &recorded_at,
+                    &metadata,
+                    &payloads,
+                ],
+            )
+            .await;
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => {
+                let constraint = error.as_db_error().and_then(|db| db.constraint()).map(str::to_owned);
+                return Err(match constraint.as_deref() {
+                    Some("events_event_id") => {
+                        taken_event_id(store, &client, std::slice::from_ref(append)).await?.into()
+                    }
+                    _ => lost.fail(error),
+                });
+            }
+        };
+        if let Some(row) = row {
+            let (new_version, transaction_id): (i64, i64) = (row.get(0), row.get(1));
+            let position = stored_position(Some((transaction_id << OFFSET_BITS) | (count - 1)));
+            store.shared.head.advance(position);
+            return Ok(AppendOutcome { stream_version: stored_position(Some(new_version)), position });
+        }
+        let version = client.prepare_cached(&sql.stream_version).await.map_err(|error| lost.fail(error))?;
+        let row = client.query_opt(&version, &[&stream_id]).await.map_err(|error| lost.fail(error))?;
+        let actual = row.map_or(0, |row| stored_position(Some(row.get(0))));
+        if !append.expected.admits(actual) || attempts >= 3 {
+            return Err(ConflictError { stream_id: stream_id.to_owned(), expected: append.expected, actual }.into());
+        }
+    }
 }
 
 /// Finds the event id that made an insert fail: the first of the batch that is stored, or else the first that the

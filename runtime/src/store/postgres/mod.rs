@@ -30,6 +30,14 @@
 //! is lost, and nothing is seen out of order. Reads of one stream (loads, stream versions) do not wait: a stream's
 //! appends are serialized by its row lock, so its versions are always contiguous.
 //!
+//! # Appends
+//!
+//! An append to one stream, what a command writes, is a single statement in a transaction of its own, one round trip
+//! to the server: it moves the stream's row on only when its version is one the append expects (locking the row,
+//! so appends to one stream take turns), and inserts the events after it; when the version is not, it writes
+//! nothing and the append is a conflict. A batch over several streams is one transaction of a statement per stream
+//! and one insert of every event. Either way an append is whole or absent.
+//!
 //! Times: an event appended without a time gets the server's clock, never earlier than the log's last committed
 //! event; appends running at the same time may stamp times a few microseconds out of position order.
 //!

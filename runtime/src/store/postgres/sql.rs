@@ -29,6 +29,14 @@ pub(super) struct Statements {
     /// Moves a stream's version on by `$2` events (creating the stream at `$2`), locking its row until the
     /// transaction ends; returns the new version and the transaction's id.
     pub(super) advance_stream: String,
+    /// Appends the events of one stream in one statement, so in one round trip and one transaction of its own: moves
+    /// the stream `$1` on by `$2` events when its version is within `$3..=$4` (creating it, since 0 is within),
+    /// locking its row, and inserts the events given as arrays (`$5`..`$11`) after it, stamped as
+    /// [`Statements::insert`] does. Returns the new version and the transaction's id; no row when the version was
+    /// outside the range, and then nothing was written.
+    pub(super) append_stream: String,
+    /// [`Statements::append_stream`] for a range that does not hold 0: a stream that does not exist is not created.
+    pub(super) append_existing_stream: String,
     /// A stream's version (no row: 0).
     pub(super) stream_version: String,
     /// Inserts events given as arrays, stamping those without a time with the server's clock, never earlier than the
@@ -70,6 +78,23 @@ impl Statements {
                 "INSERT INTO {schema}.streams AS s (stream_id, version) VALUES ($1, $2) ON CONFLICT (stream_id) \
                  DO UPDATE SET version = s.version + excluded.version \
                  RETURNING s.version, pg_current_xact_id()::text::bigint"
+            ),
+            append_stream: append_stream(
+                schema,
+                &format!(
+                    "INSERT INTO {schema}.streams AS s (stream_id, version) VALUES ($1, $2) \
+                     ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version \
+                     WHERE s.version BETWEEN $3::bigint AND $4::bigint \
+                     RETURNING s.version, pg_current_xact_id()::text::bigint AS xid"
+                ),
+            ),
+            append_existing_stream: append_stream(
+                schema,
+                &format!(
+                    "UPDATE {schema}.streams SET version = version + $2 \
+                     WHERE stream_id = $1 AND version BETWEEN $3::bigint AND $4::bigint \
+                     RETURNING version, pg_current_xact_id()::text::bigint AS xid"
+                ),
             ),
             stream_version: format!("SELECT version FROM {schema}.streams WHERE stream_id = $1"),
             insert: format!(
@@ -130,4 +155,23 @@ impl Statements {
             channel: format!("factum_events_{schema}"),
         }
     }
+}
+
+/// The statement of an append to one stream whose first step, `advance`, moves the stream's version on and returns
+/// the new version and the transaction's id (as `version`, `xid`); see [`Statements::append_stream`].
+fn append_stream(schema: &str, advance: &str) -> String {
+    format!(
+        "WITH advanced AS ({advance}), \
+         stamp AS (SELECT greatest(clock_timestamp(), \
+         (SELECT recorded_at FROM {schema}.events ORDER BY position DESC LIMIT 1)) AS at), \
+         inserted AS (\
+         INSERT INTO {schema}.events (position, stream_id, stream_version, event_name, aggregate_type, \
+         event_version, event_id, recorded_at, metadata, payload) \
+         SELECT (a.xid << {OFFSET_BITS}) | (e.ord - 1), $1, a.version - $2 + e.ord, e.event_name, \
+         e.aggregate_type, e.event_version, e.event_id, coalesce(e.recorded_at, stamp.at), e.metadata, e.payload \
+         FROM advanced AS a, stamp, unnest($5::text[], $6::text[], $7::bigint[], $8::uuid[], \
+         $9::timestamptz[], $10::bytea[], $11::bytea[]) WITH ORDINALITY \
+         AS e(event_name, aggregate_type, event_version, event_id, recorded_at, metadata, payload, ord)) \
+         SELECT version, xid FROM advanced"
+    )
 }
