@@ -253,6 +253,11 @@ impl<'a> Index<'a> {
         self.emitted.contains(name)
     }
 
+    /// Whether any command emits an event: a schema with no commands describes events written elsewhere.
+    pub(crate) fn emits_any(&self) -> bool {
+        !self.emitted.is_empty()
+    }
+
     /// Whether some projection handles the event `name`.
     pub(crate) fn is_handled(&self, name: &str) -> bool {
         self.handled.contains(name)

@@ -148,3 +148,15 @@ fn several_sources_with_syntax_errors() {
     let errors = compile_sources("orders", &sources).expect_err("the sources have errors");
     insta::assert_snapshot!(render_errors(&errors));
 }
+
+/// A schema without commands is the read side of a service whose events are written elsewhere (consumed from the
+/// bus): its projections handle events no command of its own emits, which is no mistake there, and is not warned
+/// of. The sample schemas the tests crate compiles are of that kind, and printed the warning on every build.
+#[test]
+fn a_schema_without_commands_projects_events_written_elsewhere_without_warnings() {
+    let source = "event OrderCreated v1 { sku: String }\nevent OrderCancelled v1 {}\n\n\
+                  projection Reserved { on OrderCreated, OrderCancelled }\n";
+    let (_, warnings) = compile_source("inventory", source).unwrap_or_else(|errors| panic!("{errors:?}"));
+    let codes: Vec<&str> = warnings.iter().map(|diagnostic| diagnostic.code).collect();
+    assert_eq!(codes, Vec::<&str>::new());
+}

@@ -180,8 +180,13 @@ pub(super) fn check_unused_events(index: &Index<'_>, diagnostics: &mut Vec<Diagn
 }
 
 // Warning: a projection handling a declared event that no command emits will never see it. (An undeclared event is
-// an error, reported by `check_projection_events_exist`.)
+// an error, reported by `check_projection_events_exist`.) A schema without commands is the read side of a service
+// whose events are written elsewhere (another service's, consumed from the bus): there, every event is handled
+// without being emitted, and nothing is said.
 pub(super) fn check_projection_events_are_emitted(index: &Index<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    if !index.emits_any() {
+        return;
+    }
     let schema = index.schema;
     for projection in &schema.projections {
         let mut seen = HashSet::new();
