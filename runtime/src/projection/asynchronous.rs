@@ -2,14 +2,11 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::time::Instant;
 
-use tracing::Instrument;
-
-use super::runner::{Checkpoint, PROJECTION_BATCH};
-use super::{trace, ApplyError, EventPlace, Progress, ProjectionError};
+use super::runner::{Checkpoint, Core, ReadModel};
+use super::{ApplyError, EventPlace, Progress, ProjectionError};
 use crate::store::{CheckpointStore, LogQuery};
-use crate::{EventSet, EventStore, LiveWait, LogEventRef, RecordedEvent, StoreError};
+use crate::{EventSet, EventStore, LogEventRef, RecordedEvent, StoreError};
 
 /// A read model in another system, written by handlers that await.
 ///
@@ -44,11 +41,8 @@ pub trait AsyncProjection: Send {
 /// with the checkpoint moved up to it. [`AsyncProjectionRunner::follow`] catches up, then follows the log live.
 #[derive(Debug)]
 pub struct AsyncProjectionRunner<S, P> {
-    store: S,
+    core: Core<S>,
     projection: P,
-    checkpoint: Checkpoint,
-    batch: usize,
-    set_up: bool,
 }
 
 impl<S, P> AsyncProjectionRunner<S, P>
@@ -58,23 +52,18 @@ where
 {
     /// A runner that keeps the checkpoint in the store, under [`AsyncProjection::NAME`].
     pub fn new(store: S, projection: P) -> Self {
-        AsyncProjectionRunner {
-            store,
-            projection,
-            checkpoint: Checkpoint::Stored,
-            batch: PROJECTION_BATCH,
-            set_up: false,
-        }
+        AsyncProjectionRunner { core: Core::new(store, Checkpoint::Stored), projection }
     }
 
     /// A runner that holds the checkpoint itself, starting from the beginning of the log.
     pub fn held(store: S, projection: P) -> Self {
-        AsyncProjectionRunner { checkpoint: Checkpoint::Held(1), ..AsyncProjectionRunner::new(store, projection) }
+        AsyncProjectionRunner { core: Core::new(store, Checkpoint::Held(1)), projection }
     }
 
-    /// Reads, applies and checkpoints `batch` events at a time (at least 1; [`PROJECTION_BATCH`] by default).
+    /// Reads, applies and checkpoints `batch` events at a time (at least 1; [`super::PROJECTION_BATCH`] by
+    /// default).
     pub fn batch_size(mut self, batch: usize) -> Self {
-        self.batch = batch.max(1);
+        self.core.batch_size(batch);
         self
     }
 
@@ -95,13 +84,12 @@ where
 
     /// The position the projection continues from.
     pub async fn checkpoint(&self) -> Result<u64, ProjectionError<P::Error>> {
-        self.checkpoint.load(&self.store, P::NAME).await.map_err(|source| ProjectionError::store(P::NAME, source))
+        self.core.checkpoint(P::NAME).await
     }
 
     /// Applies every subscribed event after the checkpoint, in position order, and returns the new checkpoint.
     pub async fn catch_up(&mut self) -> Result<u64, ProjectionError<P::Error>> {
-        let span = trace::run_span(P::NAME, "catch_up");
-        self.catch_up_reporting(0, |_| {}).instrument(span).await
+        self.core.catch_up(&mut Copied(&mut self.projection)).await
     }
 
     /// Catches up, then follows the log live, as [`super::ProjectionRunner::follow`] does: waits for the next commit
@@ -110,98 +98,60 @@ where
     /// plus one read after another process's commit. Dropping the future loses nothing; the events of the batch
     /// being handled when it was dropped are handled again by the next run (at least once).
     pub async fn follow(&mut self) -> Result<Infallible, ProjectionError<P::Error>> {
-        let span = trace::run_span(P::NAME, "follow");
-        async {
-            let mut live = LiveWait::new();
-            loop {
-                let next = self.catch_up().await?;
-                live.wait(&self.store, next).await.map_err(|source| ProjectionError::store(P::NAME, source))?;
-            }
-        }
-        .instrument(span)
-        .await
+        self.core.follow(&mut Copied(&mut self.projection)).await
     }
 
     /// Empties the read model ([`AsyncProjection::reset`], then [`AsyncProjection::setup`]) and the checkpoint, and
     /// replays the log from the start, calling `progress` after every batch; returns the new checkpoint.
     pub async fn rebuild(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
-        let span = trace::run_span(P::NAME, "rebuild");
-        self.rebuild_reporting(progress).instrument(span).await
+        self.core.rebuild(&mut Copied(&mut self.projection), progress).await
+    }
+}
+
+/// A projection whose handlers await, handed copies of a batch's events: it holds them across its awaits, which a
+/// store's lent rows do not outlive.
+struct Copied<'a, P>(&'a mut P);
+
+impl<P: AsyncProjection> ReadModel for Copied<'_, P> {
+    const NAME: &'static str = P::NAME;
+    type Event = P::Event;
+    type Error = P::Error;
+
+    async fn setup(&mut self) -> Result<(), P::Error> {
+        self.0.setup().await
     }
 
-    /// Rebuilds, as [`AsyncProjectionRunner::rebuild`] describes, inside its span.
-    async fn rebuild_reporting(&mut self, progress: impl FnMut(&Progress)) -> Result<u64, ProjectionError<P::Error>> {
-        let store_failed = |source| ProjectionError::store(P::NAME, source);
-        self.checkpoint.reset(&self.store, P::NAME).await.map_err(store_failed)?;
-        let total = super::apply::count_subscribed(&self.store, P::Event::NAMES, 1).await.map_err(store_failed)?;
-        self.projection.reset().await.map_err(|source| ProjectionError::ReadModel {
-            projection: P::NAME,
-            step: "reset",
-            source,
-        })?;
-        self.set_up = false;
-        self.catch_up_reporting(total, progress).await
+    async fn reset(&mut self) -> Result<(), P::Error> {
+        self.0.reset().await
     }
 
-    async fn catch_up_reporting(
+    async fn apply_batch<S: EventStore>(
         &mut self,
-        total: u64,
-        mut progress: impl FnMut(&Progress),
-    ) -> Result<u64, ProjectionError<P::Error>> {
-        let store_failed = |source| ProjectionError::store(P::NAME, source);
-        if !self.set_up {
-            self.projection.setup().await.map_err(|source| ProjectionError::ReadModel {
-                projection: P::NAME,
-                step: "set up",
-                source,
-            })?;
-            self.set_up = true;
+        store: &S,
+        query: &LogQuery,
+    ) -> Result<(usize, u64), ProjectionError<P::Error>> {
+        let read = store
+            .fold_all(query, Vec::new(), |events: &mut Vec<RecordedEvent>, event| {
+                events.push(event.to_recorded()?);
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .map_err(|source| ProjectionError::store(P::NAME, source))?;
+        for recorded in &read.accumulator {
+            self.apply(recorded).await?;
         }
-        let started = Instant::now();
-        let mut next = self.checkpoint.load(&self.store, P::NAME).await.map_err(store_failed)?.max(1);
-        let mut done = 0u64;
-        loop {
-            let query = LogQuery::from_position(next).limit(self.batch).events(P::Event::NAMES.iter().copied());
-            let read = self
-                .store
-                .fold_all(&query, Vec::new(), |events: &mut Vec<RecordedEvent>, event| {
-                    events.push(event.to_recorded()?);
-                    Ok::<_, StoreError>(())
-                })
-                .await
-                .map_err(store_failed)?;
-            for recorded in &read.accumulator {
-                if let Err(error) = self.apply(recorded).await {
-                    // Everything before the failing event was applied: the checkpoint moves up to it, not past it.
-                    self.checkpoint
-                        .save(&self.store, P::NAME, recorded.envelope.position)
-                        .await
-                        .map_err(store_failed)?;
-                    return Err(error);
-                }
-                done += 1;
-            }
-            if read.next_position != next {
-                self.checkpoint.save(&self.store, P::NAME, read.next_position).await.map_err(store_failed)?;
-                next = read.next_position;
-            }
-            let head =
-                trace::head_after(&self.store, read.accumulator.len(), self.batch, next).await.map_err(store_failed)?;
-            trace::batch_applied(read.accumulator.len(), next, head);
-            progress(&Progress { projection: P::NAME, done, total, next_position: next, elapsed: started.elapsed() });
-            if read.accumulator.len() < self.batch {
-                return Ok(next);
-            }
-        }
+        Ok((read.accumulator.len(), read.next_position))
     }
+}
 
+impl<P: AsyncProjection> Copied<'_, P> {
     /// Decodes one event and awaits its handler.
     async fn apply(&mut self, recorded: &RecordedEvent) -> Result<(), ProjectionError<P::Error>> {
         let place = || EventPlace::of(&LogEventRef::from(recorded));
         let envelope = &recorded.envelope;
         let event = P::Event::decode(&envelope.event_name, envelope.event_version, &recorded.payload)
             .map_err(|kind| ProjectionError::Decode { projection: P::NAME, event: place(), kind })?;
-        self.projection.apply(&event, envelope).await.map_err(|error| match error {
+        self.0.apply(&event, envelope).await.map_err(|error| match error {
             ApplyError::Handler(source) => ProjectionError::Handler { projection: P::NAME, event: place(), source },
             ApplyError::StreamId(source) => ProjectionError::StreamId { projection: P::NAME, event: place(), source },
         })
