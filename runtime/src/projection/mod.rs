@@ -22,6 +22,8 @@
 
 mod apply;
 mod asynchronous;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod batch;
 mod error;
 mod progress;
 mod runner;

@@ -1,7 +1,6 @@
 //! The live log: waiting for the next commit without a busy loop, woken at commit in-process and polling with
 //! backoff for commits a store cannot see happen (another process writing the same file).
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,7 +79,7 @@ impl Head {
     pub(crate) async fn wait_or_poll<F, P>(&self, from_position: u64, mut poll: P) -> Result<u64, StoreError>
     where
         P: FnMut() -> F,
-        F: Future<Output = Result<u64, StoreError>>,
+        F: std::future::Future<Output = Result<u64, StoreError>>,
     {
         let from_position = from_position.max(1);
         let mut receiver = self.sender.subscribe();

@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use super::rows::{lend_row, stored_position};
 use super::{log, sql_integer, Conn, PostgresStore};
+use crate::projection::batch::{next_checkpoint, stop_at_failing_event, Batch};
 use crate::projection::{apply_lent, trace};
 use crate::store::CheckpointStore;
 use crate::{EventSet, LiveWait, Progress, Projection, ProjectionError, StoreError, PROJECTION_BATCH};
@@ -142,13 +143,6 @@ pub struct TransactionalRunner<P> {
     projection: Arc<Mutex<P>>,
     batch: usize,
     set_up: bool,
-}
-
-/// What applying a batch came to.
-struct Batch {
-    applied: usize,
-    next: u64,
-    head: u64,
 }
 
 impl<P: Projection<ProjectionTransaction> + 'static> TransactionalRunner<P> {
@@ -283,23 +277,15 @@ impl<P: Projection<ProjectionTransaction> + 'static> TransactionalRunner<P> {
     }
 }
 
-/// Applies the next batch after the checkpoint, as [`apply_range`] does; when an event stops it, the events before
-/// that one are applied again in a transaction of their own, which moves the checkpoint up to it.
+/// Applies the next batch after the checkpoint, as [`apply_range`] does; an event that stops it stops the projection
+/// at that event, everything before it applied exactly once ([`stop_at_failing_event`]).
 fn apply_batch<P: Projection<ProjectionTransaction>>(
     transaction: &ProjectionTransaction,
     projection: &mut P,
     store: &PostgresStore,
     batch: usize,
 ) -> Result<Batch, ProjectionError<P::Error>> {
-    match apply_range(transaction, projection, store, batch, None) {
-        Err(error) => {
-            if let Some(stopped_at) = error.event().map(|event| event.position) {
-                apply_range(transaction, projection, store, batch, Some(stopped_at))?;
-            }
-            Err(error)
-        }
-        applied => applied,
-    }
+    stop_at_failing_event(|before| apply_range(transaction, projection, store, batch, before))
 }
 
 /// Applies the next batch after the checkpoint (only the events before position `before`, when given, moving the
@@ -336,12 +322,8 @@ fn apply_range<P: Projection<ProjectionTransaction>>(
         }
         let applied = rows.len();
         let head = stored_position(Some(bound)).saturating_sub(1);
-        let next = match (before, last) {
-            (Some(before), _) => before.max(from),
-            (None, Some(last)) if applied == batch => last + 1,
-            // Fewer than a batch: every subscribed event below the watermark was seen.
-            (None, _) => (head + 1).max(from),
-        };
+        // The head is the last position below the watermark: a short batch saw every subscribed event up to it.
+        let next = next_checkpoint(from, before, last, applied, batch, head);
         if next != from {
             transaction.execute(&sql.checkpoint_write, &[&P::NAME, &sql_integer(next)]).map_err(failed)?;
         }

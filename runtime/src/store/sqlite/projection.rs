@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tracing::Instrument;
 
 use super::{scan_log, sql_integer, SqliteStore, HEAD};
+use crate::projection::batch::{next_checkpoint, stop_at_failing_event, Batch};
 use crate::projection::{apply_lent, trace, Stopped};
 use crate::store::{CheckpointStore, LogQuery};
 use crate::{EventSet, LiveWait, Progress, Projection, ProjectionError, StoreError, PROJECTION_BATCH};
@@ -258,36 +259,15 @@ fn count_subscribed(connection: &Connection, names: &[&str]) -> rusqlite::Result
     Ok(count.max(0) as u64)
 }
 
-/// What applying a batch came to.
-struct Batch {
-    /// How many events were applied.
-    applied: usize,
-    /// The new checkpoint.
-    next: u64,
-    /// The position of the log's last event, read in the batch's transaction.
-    head: u64,
-}
-
-/// Applies the next batch after the checkpoint and moves the checkpoint past it, in one `IMMEDIATE` transaction.
-///
-/// When an event stops the batch (it cannot be decoded, or its handler fails), that transaction is rolled back and
-/// the events before the one that stopped it are applied again in a transaction of their own, which moves the
-/// checkpoint up to that event: the projection stops *at* it, as the at-least-once runner does, with everything
-/// before it applied exactly once.
+/// Applies the next batch after the checkpoint and moves the checkpoint past it, in one `IMMEDIATE` transaction;
+/// an event that stops it stops the projection at that event, everything before it applied exactly once
+/// ([`stop_at_failing_event`]).
 fn apply_batch<P: Projection<Connection>>(
     connection: &mut Connection,
     projection: &mut P,
     batch: usize,
 ) -> Result<Batch, ProjectionError<P::Error>> {
-    match apply_range(connection, projection, batch, None) {
-        Err(error) => {
-            if let Some(stopped_at) = error.event().map(|event| event.position) {
-                apply_range(connection, projection, batch, Some(stopped_at))?;
-            }
-            Err(error)
-        }
-        applied => applied,
-    }
+    stop_at_failing_event(|before| apply_range(connection, projection, batch, before))
 }
 
 /// Applies the next batch after the checkpoint (only the events before position `before`, when given, moving the
@@ -320,12 +300,7 @@ fn apply_range<P: Projection<Connection>>(
         .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
         .map_err(|source| store_failed(super::sqlite_error(source)))?;
     let head = head.unwrap_or(0).max(0) as u64;
-    let next = match (before, last) {
-        (Some(before), _) => before.max(from),
-        (None, Some(last)) if applied == batch => last + 1,
-        // Fewer than a batch: every subscribed event up to the head was seen, so the projection continues after it.
-        (None, _) => (head + 1).max(from),
-    };
+    let next = next_checkpoint(from, before, last, applied, batch, head);
     if next != from {
         write_checkpoint(&transaction, P::NAME, next).map_err(store_failed)?;
     }
