@@ -10,7 +10,7 @@ use std::time::Duration;
 use factum::store::postgres::tokio_postgres;
 use factum::store::{LogQuery, StreamAppend};
 use factum::{EventStore, ExpectedVersion, NewEvent, StoreError};
-use postgres_support::TestStore;
+use postgres_support::{reconnect, test_store};
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap().block_on(future)
@@ -59,8 +59,8 @@ fn an_append_whose_connection_is_killed_is_transient_writes_nothing_and_the_pool
 
 fn killed_append(batch: bool) {
     block_on(async {
-        let store = TestStore::new(if batch { "killed_batch" } else { "killed" }).await;
-        let schema = store.scratch.schema.clone();
+        let store = test_store(if batch { "killed_batch" } else { "killed" }).await;
+        let schema = store.guard.schema.clone();
         store.append("Account-1", ExpectedVersion::NoStream, events("Opened", 1)).await.unwrap();
 
         // Another session keeps uncommitted a row with the id of the append's second event: the append moves its
@@ -125,10 +125,10 @@ fn killed_append(batch: bool) {
 #[test]
 fn followers_keep_waking_while_the_listening_connection_is_killed_and_comes_back() {
     block_on(async {
-        let store = TestStore::new("listener").await;
-        let schema = store.scratch.schema.clone();
+        let store = test_store("listener").await;
+        let schema = store.guard.schema.clone();
         // Commits by another connection of the same schema, as another process would make them.
-        let writer = store.reconnect().await;
+        let writer = reconnect(&store).await;
         let observer = connect().await;
         let mut next = 1;
         for round in 0..4 {

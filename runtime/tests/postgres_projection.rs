@@ -14,7 +14,7 @@ use factum::store::postgres::{tokio_postgres, ProjectionTransaction, Transaction
 use factum::{
     Aggregate, ApplyError, Envelope, EventStore, ExpectedVersion, Metadata, NewEvent, Projection, ProjectionError,
 };
-use postgres_support::TestStore;
+use postgres_support::{reconnect, test_store, TestStore};
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap().block_on(future)
@@ -82,7 +82,7 @@ impl Projection<ProjectionTransaction> for Balances {
 /// The tables, read back: balances by account, and the applied positions in order.
 async fn tables(store: &TestStore) -> (Vec<(i64, i64)>, Vec<u64>) {
     let client = store.store.pool().get().await.unwrap();
-    let schema = &store.scratch.schema;
+    let schema = &store.guard.schema;
     let balances = format!("SELECT account, balance FROM {schema}.balances ORDER BY account");
     let balances = client.query(&balances, &[]).await.unwrap().iter().map(|row| (row.get(0), row.get(1))).collect();
     let applied = format!("SELECT position FROM {schema}.applied ORDER BY position");
@@ -103,7 +103,7 @@ async fn positions(store: &TestStore) -> Vec<u64> {
 #[test]
 fn batches_apply_once_a_failure_stops_at_its_event_and_a_restart_resumes() {
     block_on(async {
-        let store = TestStore::new("projection").await;
+        let store = test_store("projection").await;
         let events = [opened("ada"), deposited(10), deposited(1), withdrawn(3), withdrawn(4)];
         store.append("Account-1", ExpectedVersion::NoStream, events.iter().map(new_event).collect()).await.unwrap();
         store.append("Account-2", ExpectedVersion::NoStream, vec![new_event(&deposited(5))]).await.unwrap();
@@ -127,7 +127,7 @@ fn batches_apply_once_a_failure_stops_at_its_event_and_a_restart_resumes() {
 
         // A restart, on another connection as another process would make, continues from the checkpoint.
         drop(runner);
-        let mut restarted = TransactionalRunner::new(store.reconnect().await, Balances::default()).batch_size(2);
+        let mut restarted = TransactionalRunner::new(reconnect(&store).await, Balances::default()).batch_size(2);
         let next = restarted.catch_up().await.unwrap();
         assert!(next > p[5], "the checkpoint {next} is past the last event");
         // Nothing new: nothing is applied (the checkpoint may move on with the watermark, never back).
@@ -146,7 +146,7 @@ fn batches_apply_once_a_failure_stops_at_its_event_and_a_restart_resumes() {
 #[test]
 fn runners_in_two_connections_take_turns_while_writers_append_and_follow_applies_live() {
     block_on(async {
-        let store = TestStore::new("projection_turns").await;
+        let store = test_store("projection_turns").await;
         let writers: Vec<_> = (1..=4u32)
             .map(|account| {
                 let store = store.clone();
@@ -162,7 +162,7 @@ fn runners_in_two_connections_take_turns_while_writers_append_and_follow_applies
             .collect();
         let mut runners = Vec::new();
         for _ in 0..2 {
-            let mut runner = TransactionalRunner::new(store.reconnect().await, Balances::default()).batch_size(7);
+            let mut runner = TransactionalRunner::new(reconnect(&store).await, Balances::default()).batch_size(7);
             runners.push(tokio::spawn(async move {
                 for _ in 0..20 {
                     runner.catch_up().await.unwrap();
@@ -182,7 +182,7 @@ fn runners_in_two_connections_take_turns_while_writers_append_and_follow_applies
         // Following: an append by another connection is applied without a further call.
         let mut follower = runners.pop().unwrap();
         let following = tokio::spawn(async move { follower.follow().await });
-        let other = store.reconnect().await;
+        let other = reconnect(&store).await;
         other.append(&Account::stream_id(&9), ExpectedVersion::NoStream, vec![new_event(&deposited(7))]).await.unwrap();
         let mut seen = false;
         for _ in 0..200 {

@@ -5,10 +5,10 @@
 
 mod postgres_support;
 
-use postgres_support::{schema_url, unique_schema, Scratch, TestStore};
+use postgres_support::{reconnect, schema_url, test_store, unique_schema, Scratch};
 
 mod conformance {
-    factum_testkit::store_conformance_tests!(|| async { super::TestStore::new("conformance").await });
+    factum_testkit::store_conformance_tests!(|| async { super::test_store("conformance").await });
 }
 
 use factum::store::postgres::{tokio_postgres, PostgresStore, UnsupportedSchemaVersion, SCHEMA_VERSION};
@@ -52,8 +52,8 @@ fn processes_connecting_at_once_migrate_the_schema_once() {
 #[test]
 fn a_schema_of_a_newer_layout_is_refused() {
     block_on(async {
-        let store = TestStore::new("newer").await;
-        let schema = &store.scratch.schema;
+        let store = test_store("newer").await;
+        let schema = &store.guard.schema;
         let client = raw_client().await;
         client.execute(&format!("INSERT INTO {schema}.factum_migrations (version) VALUES (99)"), &[]).await.unwrap();
         let refused = PostgresStore::connect(&schema_url(schema)).await.expect_err("a newer layout is refused");
@@ -95,7 +95,7 @@ fn snapshot(stream_version: u64, fingerprint: &str) -> Snapshot {
 #[test]
 fn checkpoints_and_snapshots_are_kept_for_every_connection() {
     block_on(async {
-        let store = TestStore::new("tables").await;
+        let store = test_store("tables").await;
         let events = (0..5).map(|index| NewEvent::new("Counted", 1, index.to_string())).collect();
         store.append("Counter-1", ExpectedVersion::NoStream, events).await.unwrap();
         store.save_checkpoint("a", 7).await.unwrap();
@@ -106,7 +106,7 @@ fn checkpoints_and_snapshots_are_kept_for_every_connection() {
         store.save_snapshot("Counter-1", snapshot(2, "f1")).await.unwrap();
         store.save_snapshot("Counter-2", snapshot(3, "f1")).await.unwrap();
 
-        let other = store.reconnect().await;
+        let other = reconnect(&store).await;
         let checkpoints = (other.checkpoint("a").await.unwrap(), other.checkpoint("b").await.unwrap());
         assert_eq!(checkpoints, (7, 1));
         assert_eq!(other.load_snapshot("Counter-1").await.unwrap(), Some(snapshot(4, "f1")));

@@ -14,7 +14,7 @@ use std::time::Duration;
 use factum::store::postgres::tokio_postgres;
 use factum::store::LogQuery;
 use factum::{EventStore, ExpectedVersion, NewEvent, StoreError};
-use postgres_support::TestStore;
+use postgres_support::test_store;
 
 /// Streams whose appends are held, and streams whose appends commit freely, per round.
 const HELD: usize = 6;
@@ -39,8 +39,8 @@ fn two_events(name: &str) -> Vec<NewEvent> {
 fn a_follower_sees_late_commits_with_lower_positions_once_and_in_order() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
     runtime.block_on(async {
-        let store = TestStore::new("watermark").await;
-        let schema = store.scratch.schema.clone();
+        let store = test_store("watermark").await;
+        let schema = store.guard.schema.clone();
         for held in 0..HELD {
             store.append(&format!("Held-{held}"), ExpectedVersion::NoStream, two_events("Opened")).await.unwrap();
         }

@@ -5,106 +5,34 @@
 mod common;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use factum::store::sqlite::{SqliteStore, UnsupportedSchemaVersion, SCHEMA_VERSION};
-use factum::store::{LogFold, LogQuery, StreamAppend, StreamQuery};
-use factum::{
-    AppendOutcome, EventStore, ExpectedVersion, LogEventRef, Metadata, NewEvent, RecordedEvent, RecordedEventRef,
-    StoreError,
-};
+use factum::store::LogQuery;
+use factum::{AppendOutcome, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
+use factum_testkit::Guarded;
 
 /// A store on a database file in a temporary directory, which lives as long as the store's last clone.
-#[derive(Clone)]
-struct FileStore {
-    store: SqliteStore,
-    _directory: Arc<tempfile::TempDir>,
+type FileStore = Guarded<SqliteStore, tempfile::TempDir>;
+
+fn file_store() -> FileStore {
+    file_store_with(factum::store::sqlite::SqliteOptions::default())
 }
 
-impl FileStore {
-    fn new() -> Self {
-        FileStore::with(factum::store::sqlite::SqliteOptions::default())
-    }
-
-    fn with(options: factum::store::sqlite::SqliteOptions) -> Self {
-        let directory = tempfile::tempdir().expect("a temporary directory");
-        let path = directory.path().join("events.db");
-        let store = SqliteStore::open_with(path, options).expect("a fresh database file opens");
-        FileStore { store, _directory: Arc::new(directory) }
-    }
-}
-
-impl EventStore for FileStore {
-    async fn append(
-        &self,
-        stream_id: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        self.store.append(stream_id, expected, events).await
-    }
-
-    async fn append_batch(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendOutcome>, StoreError> {
-        self.store.append_batch(appends).await
-    }
-
-    async fn read_stream(&self, stream_id: &str, from_version: u64) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.store.read_stream(stream_id, from_version).await
-    }
-
-    async fn read_all(&self, query: &LogQuery) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.store.read_all(query).await
-    }
-
-    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
-        self.store.stream_version(stream_id).await
-    }
-
-    // The folds and the wait are forwarded too, so that the suite runs the store's own, not the trait's defaults.
-    async fn wait_for_events(&self, from_position: u64) -> Result<u64, StoreError> {
-        self.store.wait_for_events(from_position).await
-    }
-
-    async fn fold_stream<T, F>(&self, stream_id: &str, from_version: u64, init: T, visit: F) -> Result<T, StoreError>
-    where
-        T: Send,
-        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
-    {
-        self.store.fold_stream(stream_id, from_version, init, visit).await
-    }
-
-    async fn fold_stream_query<T, F>(
-        &self,
-        stream_id: &str,
-        query: &StreamQuery,
-        init: T,
-        visit: F,
-    ) -> Result<T, StoreError>
-    where
-        T: Send,
-        F: FnMut(&mut T, RecordedEventRef<'_>) -> Result<(), StoreError> + Send,
-    {
-        self.store.fold_stream_query(stream_id, query, init, visit).await
-    }
-
-    async fn fold_all<T, E, F>(&self, query: &LogQuery, init: T, visit: F) -> Result<LogFold<T>, E>
-    where
-        T: Send,
-        E: From<StoreError> + Send,
-        F: FnMut(&mut T, LogEventRef<'_>) -> Result<(), E> + Send,
-    {
-        self.store.fold_all(query, init, visit).await
-    }
+fn file_store_with(options: factum::store::sqlite::SqliteOptions) -> FileStore {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("events.db");
+    let store = SqliteStore::open_with(path, options).expect("a fresh database file opens");
+    Guarded::new(store, directory)
 }
 
 mod on_file {
-    factum_testkit::store_conformance_tests!(|| async { super::FileStore::new() });
+    factum_testkit::store_conformance_tests!(|| async { super::file_store() });
 }
 
 /// With no read connection kept open, every read opens one of its own and closes it: the contract holds all the same.
 mod on_file_keeping_no_readers {
     factum_testkit::store_conformance_tests!(|| async {
-        super::FileStore::with(factum::store::sqlite::SqliteOptions::default().readers(0))
+        super::file_store_with(factum::store::sqlite::SqliteOptions::default().readers(0))
     });
 }
 
@@ -116,7 +44,7 @@ mod in_memory {
 
 #[test]
 fn positions_have_no_gaps() {
-    factum_testkit::conformance::block_on(factum_testkit::conformance::positions_have_no_gaps(FileStore::new()));
+    factum_testkit::conformance::block_on(factum_testkit::conformance::positions_have_no_gaps(file_store()));
 }
 
 fn event(name: &str, payload: &str, metadata: Metadata) -> NewEvent {

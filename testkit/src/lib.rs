@@ -5,4 +5,7 @@
 //! production dependency.
 
 pub mod conformance;
+mod guarded;
 pub mod live;
+
+pub use guarded::Guarded;
