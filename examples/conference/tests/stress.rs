@@ -2,9 +2,12 @@
 //! several processes, never give up and never reserve a seat too many or too few; and afterwards the
 //! `SeatAvailability` projection, caught up, agrees with the aggregate.
 
-use conference_example::schema::{Conference, ConferenceState};
+mod common;
+
+use common::agreeing;
+use conference_example::schema::Conference;
 use conference_example::stress::{self, Stress, StressReport};
-use conference_example::{available, Availability, SeatTable};
+use conference_example::SeatTable;
 use factum::store::sqlite::SqliteStore;
 use factum::types::Uuid;
 use factum::{CommandService, RetryPolicy};
@@ -21,11 +24,6 @@ fn check(report: &StressReport, capacity: u32, requests: u32, seats: u32) {
     assert_eq!(report.accepted + report.rejected, u64::from(requests), "{report:?}");
     assert_eq!((report.events, report.stream_version), (u64::from(requests) + 1, u64::from(requests) + 1));
     assert_eq!((report.capacity, report.requested_seats), (capacity, requested));
-}
-
-/// The projection's row of `conference`, as the aggregate's state says it must be.
-fn agreeing(conference: Uuid, state: &ConferenceState) -> Availability {
-    Availability { conference, capacity: state.capacity, reserved: state.reserved, available: available(state) }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -51,42 +49,14 @@ async fn concurrent_tasks_fill_the_conference_exactly() {
 fn several_processes_fill_one_conference_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("conference.sqlite");
+    let url = format!("sqlite:{}", path.display());
     let conference = Uuid::new_v4();
-    let (processes, requests, capacity): (u32, u32, u32) = (3, 60, 100);
-    let children: Vec<_> = (0..processes)
-        .map(|_| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_conference-example"))
-                .args(["--store", &format!("sqlite:{}", path.display()), "stress", "--tasks", "8"])
-                .args(["--capacity", &capacity.to_string(), "--requests", &requests.to_string()])
-                .args(["--conference", &conference.to_string()])
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .expect("the example binary starts")
-        })
-        .collect();
-    let mut accepted = 0;
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{output:?}");
-        let report: StressReport = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(report.gave_up, 0, "{report:?}");
-        assert_eq!(report.accepted + report.rejected, u64::from(requests));
-        accepted += report.accepted;
-    }
-    let total = u64::from(processes * requests);
-    assert_eq!(accepted, u64::from(capacity));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let loaded = runtime.block_on(async {
-        let service = CommandService::<Conference, _>::new(SqliteStore::open(&path).unwrap());
-        service.load(&conference).await.unwrap()
-    });
-    assert_eq!(loaded.state.reserved, capacity);
-    assert_eq!(loaded.state.reservations.len() as u64, accepted);
-    assert_eq!(loaded.version, total + 1, "the creation (once) and one event per request");
+    let capacity = 100;
+    let loaded = common::fill_from_processes(&url, conference, 3, 60, capacity);
 
     // The projection, brought up to date by the binary's `availability`, agrees with the aggregate.
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_conference-example"))
-        .args(["--store", &format!("sqlite:{}", path.display()), "availability"])
+        .args(["--store", &url, "availability"])
         .output()
         .expect("the example binary runs");
     assert!(output.status.success(), "{output:?}");

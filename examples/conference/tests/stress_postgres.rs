@@ -4,12 +4,10 @@
 //! and the `SeatAvailability` table, brought up to date by the binary's `availability`, agrees with the aggregate.
 //! The test fails when the server cannot be reached.
 
-use conference_example::schema::Conference;
-use conference_example::stress::StressReport;
-use conference_example::{available, Availability};
-use factum::store::postgres::{tokio_postgres, PostgresStore};
+mod common;
+
+use factum::store::postgres::tokio_postgres;
 use factum::types::Uuid;
-use factum::CommandService;
 
 fn postgres_url() -> String {
     std::env::var("FACTUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
@@ -38,38 +36,7 @@ fn several_processes_fill_one_conference_exactly_on_postgres() {
     let separator = if postgres_url().contains('?') { '&' } else { '?' };
     let url = format!("{}{separator}schema={}", postgres_url(), schema.0);
     let conference = Uuid::new_v4();
-    let (processes, requests, capacity): (u32, u32, u32) = (3, 60, 100);
-    let children: Vec<_> = (0..processes)
-        .map(|_| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_conference-example"))
-                .args(["--store", &url, "stress", "--tasks", "8"])
-                .args(["--capacity", &capacity.to_string(), "--requests", &requests.to_string()])
-                .args(["--conference", &conference.to_string()])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("the example binary starts")
-        })
-        .collect();
-    let mut accepted = 0;
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "a stress process failed (is PostgreSQL at `{url}`?): {output:?}");
-        let report: StressReport = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(report.gave_up, 0, "{report:?}");
-        assert_eq!(report.accepted + report.rejected, u64::from(requests));
-        accepted += report.accepted;
-    }
-    let total = u64::from(processes * requests);
-    assert_eq!(accepted, u64::from(capacity));
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let loaded = runtime.block_on(async {
-        let service = CommandService::<Conference, _>::new(PostgresStore::connect(&url).await.unwrap());
-        service.load(&conference).await.unwrap()
-    });
-    assert_eq!(loaded.state.reserved, capacity);
-    assert_eq!(loaded.state.reservations.len() as u64, accepted);
-    assert_eq!(loaded.version, total + 1, "the creation (once) and one event per request");
+    let loaded = common::fill_from_processes(&url, conference, 3, 60, 100);
 
     // Two processes bring the projection up to date at once: they take turns, and the table agrees with the
     // aggregate, every event applied once.
@@ -82,10 +49,7 @@ fn several_processes_fill_one_conference_exactly_on_postgres() {
                 .expect("the example binary runs")
         })
         .collect();
-    let state = &loaded.state;
-    let agreeing =
-        Availability { conference, capacity: state.capacity, reserved: state.reserved, available: available(state) };
-    let expected = serde_json::to_string(&agreeing).unwrap();
+    let expected = serde_json::to_string(&common::agreeing(conference, &loaded.state)).unwrap();
     for reader in readers {
         let output = reader.wait_with_output().unwrap();
         assert!(output.status.success(), "{output:?}");
