@@ -2,85 +2,30 @@
 //! the same state, on Factum's `CommandService` over its `PostgresStore` and on cqrs-es's `CqrsFramework` over
 //! postgres-es. Against the real server (`FACTUM_TEST_POSTGRES`, default 127.0.0.1:5432): they fail without it.
 
-use cqrs_es::{AggregateError, CqrsFramework, EventStore};
-use factum::{CommandError, CommandService};
-use factum_cqrs_es::cqrs_side;
-use factum_cqrs_es::factum_side::schema::{BankAccount, DepositMoney, OpenAccount, WithdrawMoney};
-use factum_cqrs_es::factum_side::{self, AccountError};
+use cqrs_es::{CqrsFramework, EventStore};
+use factum::CommandService;
+use factum_cqrs_es::agree::{self, Case};
+use factum_cqrs_es::factum_side::{self, schema::BankAccount};
 use factum_cqrs_es_postgres::{factum_store, postgres_es_pool, postgres_es_store, seed_postgres_es, Schemas};
 
-/// A command, as both sides spell it.
-#[derive(Debug, Clone, Copy)]
-enum Step {
-    Open(&'static str),
-    Deposit(u64),
-    Withdraw(u64),
-}
-
-/// Runs `steps` on one account on each side; checks each step's outcome against `expected` (`None`: accepted) and
-/// that both sides end at `balance` after `events` events, as stored (loaded again through fresh stores).
-async fn check(steps: &[Step], expected: &[Option<AccountError>], balance: u64, events: u64) {
-    let schemas = Schemas::new("agree");
-    let store = factum_store(&schemas).await.unwrap();
-    let service = CommandService::<BankAccount, _>::new(store.clone());
-    let pool = postgres_es_pool(&schemas).await.unwrap();
-    let cqrs = CqrsFramework::new(postgres_es_store(&pool), Vec::new(), ());
-    let id = factum::types::Uuid::new_v4();
-    let cqrs_id = id.to_string();
-    let mut outcomes = Vec::new();
-    for &step in steps {
-        let (factum_command, cqrs_command) = match step {
-            Step::Open(owner) => (
-                OpenAccount { owner: owner.to_owned() }.into(),
-                cqrs_side::BankAccountCommand::OpenAccount { owner: owner.to_owned() },
-            ),
-            Step::Deposit(amount) => {
-                (DepositMoney { amount }.into(), cqrs_side::BankAccountCommand::DepositMoney { amount })
-            }
-            Step::Withdraw(amount) => {
-                (WithdrawMoney { amount }.into(), cqrs_side::BankAccountCommand::WithdrawMoney { amount })
-            }
-        };
-        let factum_outcome = match service.handle(&id, factum_command).await {
-            Ok(_) => None,
-            Err(CommandError::Rejected(error)) => Some(error),
-            Err(error) => panic!("{step:?} failed on Factum: {error}"),
-        };
-        let cqrs_outcome = match cqrs.execute(&cqrs_id, cqrs_command).await {
-            Ok(()) => None,
-            Err(AggregateError::UserError(error)) => Some(error),
-            Err(error) => panic!("{step:?} failed on postgres-es: {error}"),
-        };
-        assert_eq!(factum_outcome, cqrs_outcome, "{step:?}");
-        outcomes.push(factum_outcome);
-    }
-    assert_eq!(outcomes, expected);
-    let loaded = CommandService::<BankAccount, _>::new(store).load(&id).await.unwrap();
-    let context = postgres_es_store(&pool).load_aggregate(&cqrs_id).await.unwrap();
-    assert_eq!((loaded.state.balance, loaded.version), (balance, events));
-    assert_eq!((context.aggregate.balance, context.current_sequence as u64), (balance, events));
-    assert_eq!((context.aggregate.opened, context.aggregate.owner.as_str()), (true, loaded.state.owner.as_str()));
-}
-
+/// Each case on one account on each side, loaded again afterwards through fresh stores, as stored.
 #[tokio::test]
 async fn both_sides_accept_and_reject_alike() {
-    use Step::*;
-    check(&[Open("ada"), Deposit(100), Withdraw(30)], &[None, None, None], 70, 3).await;
-    check(
-        &[Deposit(5), Open("ada"), Open("bob"), Withdraw(1), Deposit(u64::MAX), Deposit(1), Withdraw(2)],
-        &[
-            Some(AccountError::NotOpen),
-            None,
-            Some(AccountError::AlreadyOpen),
-            Some(AccountError::InsufficientFunds { balance: 0, requested: 1 }),
-            None,
-            Some(AccountError::Overflow),
-            None,
-        ],
-        u64::MAX - 2,
-        3,
-    )
-    .await;
+    for Case { steps, expected, balance, events } in agree::cases() {
+        let schemas = Schemas::new("agree");
+        let store = factum_store(&schemas).await.unwrap();
+        let service = CommandService::<BankAccount, _>::new(store.clone());
+        let pool = postgres_es_pool(&schemas).await.unwrap();
+        let cqrs = CqrsFramework::new(postgres_es_store(&pool), Vec::new(), ());
+        let id = factum::types::Uuid::new_v4();
+        assert_eq!(agree::run_both(&service, &cqrs, "postgres-es", &id, steps).await, expected);
+        let loaded = CommandService::<BankAccount, _>::new(store).load(&id).await.unwrap();
+        let context = postgres_es_store(&pool).load_aggregate(&id.to_string()).await.unwrap();
+        assert_eq!((loaded.state.balance, loaded.version), (balance, events));
+        assert_eq!((context.aggregate.balance, context.current_sequence as u64), (balance, events));
+        let owners = (context.aggregate.owner.as_str(), loaded.state.owner.as_str());
+        assert_eq!((context.aggregate.opened, owners.0), (true, owners.1));
+    }
 }
 
 #[tokio::test]

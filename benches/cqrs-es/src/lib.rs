@@ -6,10 +6,11 @@
 //! - [`cqrs_side`]: the same account as a cqrs-es `Aggregate`; stored in cqrs-es's `MemStore`, handled by its
 //!   `CqrsFramework`.
 //!
-//! Both sides take the same commands and reach the same state, which the tests and the benchmark check before timing
-//! anything. The PostgreSQL comparison (`postgres-es` against Factum's `PostgresStore`) uses both sides from
+//! Both sides take the same commands and reach the same state, which the tests ([`agree`]) and the benchmark check
+//! before timing anything. The PostgreSQL comparison (`postgres-es` against Factum's `PostgresStore`) uses both sides from
 //! `benches/cqrs-es-postgres/`, a workspace of its own; see the README.
 
+pub mod agree;
 pub mod cqrs_side;
 pub mod factum_side;
 
