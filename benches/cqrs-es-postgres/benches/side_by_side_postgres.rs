@@ -16,14 +16,14 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use cqrs_es::{CqrsFramework, EventStore};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use factum::store::postgres::PostgresStore;
 use factum::{CommandService, SnapshotPolicy};
-use factum_cqrs_es::factum_side::schema::{BankAccount, BankAccountCommand, DepositMoney};
-use factum_cqrs_es::{balance_after, cqrs_side, factum_side};
+use factum_cqrs_es::factum_side::schema::BankAccount;
+use factum_cqrs_es::{balance_after, cqrs_deposit, cqrs_side, factum_deposit, factum_side, time_commands};
 use factum_cqrs_es_postgres::{PostgresEsStore, Schemas};
 use report::{Comparison, Target};
 use tokio::runtime::Runtime;
@@ -39,8 +39,6 @@ const TIMED: Sizes = Sizes { commands: &[100, 1_000], rehydrated: &[1_000, 10_00
 const CHECKED: Sizes = Sizes { commands: &[10], rehydrated: &[100] };
 /// How many events the snapshot policy of the `factum-pg-snapshots` side takes a snapshot after.
 const EVERY: u64 = 100;
-/// What each timed command deposits.
-const AMOUNT: u64 = 100;
 
 #[derive(Debug, Clone, Copy)]
 struct Sizes {
@@ -133,16 +131,6 @@ fn comparisons(sizes: Sizes) -> Vec<Comparison> {
     comparisons
 }
 
-/// The deposit each timed command makes, for Factum.
-fn factum_deposit() -> BankAccountCommand {
-    DepositMoney { amount: AMOUNT }.into()
-}
-
-/// The deposit each timed command makes, for cqrs-es.
-fn cqrs_deposit() -> cqrs_side::BankAccountCommand {
-    cqrs_side::BankAccountCommand::DepositMoney { amount: AMOUNT }
-}
-
 type Uuid = factum::types::Uuid;
 
 /// A fresh Factum account of `events` events, loaded once through `service`; when it takes snapshots, its snapshot
@@ -175,28 +163,6 @@ fn cqrs_account(runtime: &Runtime, store: &PostgresEsStore, events: usize) -> St
         assert_eq!((loaded.current_sequence, loaded.aggregate.balance), (events, balance_after(events - 1)));
     });
     id
-}
-
-/// Times `iterations` commands, replacing the account by a fresh one of `events` events every `events / 10`
-/// commands: `fresh` makes one (untimed), `handle` handles one command on it (timed).
-fn time_commands<T>(
-    iterations: u64,
-    events: usize,
-    mut fresh: impl FnMut() -> T,
-    mut handle: impl FnMut(&T),
-) -> Duration {
-    let per_account = (events / 10).max(1) as u64;
-    let mut timed = Duration::ZERO;
-    let mut account = fresh();
-    for done in 0..iterations {
-        if done > 0 && done % per_account == 0 {
-            account = fresh();
-        }
-        let start = Instant::now();
-        handle(&account);
-        timed += start.elapsed();
-    }
-    timed
 }
 
 fn command(criterion: &mut Criterion, runtime: &Runtime, sides: &Sides, events: usize) {

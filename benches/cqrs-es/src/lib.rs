@@ -26,3 +26,39 @@ pub fn deposit(index: usize) -> u64 {
 pub fn balance_after(deposits: usize) -> u64 {
     (0..deposits).map(deposit).sum()
 }
+
+/// What each timed command of the side by sides deposits, in cents.
+pub const AMOUNT: u64 = 100;
+
+/// The deposit each timed command makes, for Factum.
+pub fn factum_deposit() -> factum_side::schema::BankAccountCommand {
+    factum_side::schema::DepositMoney { amount: AMOUNT }.into()
+}
+
+/// The deposit each timed command makes, for cqrs-es.
+pub fn cqrs_deposit() -> cqrs_side::BankAccountCommand {
+    cqrs_side::BankAccountCommand::DepositMoney { amount: AMOUNT }
+}
+
+/// Times `iterations` commands, replacing the account by a fresh one of `events` events every `events / 10`
+/// commands, so that its stream stays within 10% of `events`: `fresh` makes one (untimed), `handle` handles one
+/// command on it (timed).
+pub fn time_commands<T>(
+    iterations: u64,
+    events: usize,
+    mut fresh: impl FnMut() -> T,
+    mut handle: impl FnMut(&T),
+) -> std::time::Duration {
+    let per_account = (events / 10).max(1) as u64;
+    let mut timed = std::time::Duration::ZERO;
+    let mut account = fresh();
+    for done in 0..iterations {
+        if done > 0 && done % per_account == 0 {
+            account = fresh();
+        }
+        let start = std::time::Instant::now();
+        handle(&account);
+        timed += start.elapsed();
+    }
+    timed
+}
