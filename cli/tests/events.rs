@@ -7,6 +7,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use factum_testkit::postgres::ScratchSchema;
+
 /// A history of two customers: times with offsets and fractions, a line with metadata, one with an aggregate type,
 /// versions given on some lines and not on others, payloads with spaces between their tokens and in their strings.
 /// Every line has an id, so that exports are the same every run.
@@ -200,29 +202,6 @@ fn importing_into_memory_checks_a_file_and_keeps_nothing() {
     assert_eq!(export(dir.path(), "memory:", &[]), "", "a memory store lives as long as one command");
 }
 
-/// The PostgreSQL server of the tests (`FACTUM_TEST_POSTGRES`); a test that cannot reach it fails.
-fn postgres_url() -> String {
-    std::env::var("FACTUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// Drops a PostgreSQL schema when dropped.
-struct Schema(String);
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        use factum::store::postgres::tokio_postgres;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let dropped = runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&postgres_url(), tokio_postgres::NoTls).await?;
-            tokio::spawn(connection);
-            client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0)).await
-        });
-        if let Err(error) = dropped {
-            eprintln!("could not drop the test schema `{}`: {error}", self.0);
-        }
-    }
-}
-
 /// Every line of an export without its `position`, which differs between stores (PostgreSQL's have gaps).
 fn without_positions(exported: &str) -> Vec<serde_json::Value> {
     let mut lines: Vec<serde_json::Value> = exported.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
@@ -235,9 +214,8 @@ fn without_positions(exported: &str) -> Vec<serde_json::Value> {
 #[test]
 fn a_postgres_store_imports_and_exports_what_an_sqlite_store_does() {
     let dir = tempfile::tempdir().unwrap();
-    let schema = Schema(format!("test_cli_{}", std::process::id()));
-    let separator = if postgres_url().contains('?') { '&' } else { '?' };
-    let store = format!("{}{separator}schema={}", postgres_url(), schema.0);
+    let schema = ScratchSchema::new(format!("test_cli_{}", std::process::id()));
+    let store = schema.url();
     let (code, stdout, stderr) = import(dir.path(), &store, "customers.jsonl", CUSTOMERS);
     assert_eq!((code, stderr.as_str()), (0, ""), "the import into `{store}` failed: {stdout}");
     let (code, _, stderr) = import(dir.path(), "sqlite:events.db", "customers.jsonl", CUSTOMERS);

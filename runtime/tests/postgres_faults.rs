@@ -60,7 +60,7 @@ fn an_append_whose_connection_is_killed_is_transient_writes_nothing_and_the_pool
 fn killed_append(batch: bool) {
     block_on(async {
         let store = test_store(if batch { "killed_batch" } else { "killed" }).await;
-        let schema = store.guard.schema.clone();
+        let schema = store.guard.name().to_owned();
         store.append("Account-1", ExpectedVersion::NoStream, events("Opened", 1)).await.unwrap();
 
         // Another session keeps uncommitted a row with the id of the append's second event: the append moves its
@@ -126,7 +126,7 @@ fn killed_append(batch: bool) {
 fn followers_keep_waking_while_the_listening_connection_is_killed_and_comes_back() {
     block_on(async {
         let store = test_store("listener").await;
-        let schema = store.guard.schema.clone();
+        let schema = store.guard.name().to_owned();
         // Commits by another connection of the same schema, as another process would make them.
         let writer = reconnect(&store).await;
         let observer = connect().await;

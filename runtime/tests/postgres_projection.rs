@@ -82,7 +82,7 @@ impl Projection<ProjectionTransaction> for Balances {
 /// The tables, read back: balances by account, and the applied positions in order.
 async fn tables(store: &TestStore) -> (Vec<(i64, i64)>, Vec<u64>) {
     let client = store.store.pool().get().await.unwrap();
-    let schema = &store.guard.schema;
+    let schema = store.guard.name();
     let balances = format!("SELECT account, balance FROM {schema}.balances ORDER BY account");
     let balances = client.query(&balances, &[]).await.unwrap().iter().map(|row| (row.get(0), row.get(1))).collect();
     let applied = format!("SELECT position FROM {schema}.applied ORDER BY position");

@@ -5,7 +5,7 @@
 
 mod postgres_support;
 
-use postgres_support::{reconnect, schema_url, test_store, unique_schema, Scratch};
+use postgres_support::{reconnect, test_store, unique_schema, ScratchSchema};
 
 mod conformance {
     factum_testkit::store_conformance_tests!(|| async { super::test_store("conformance").await });
@@ -31,11 +31,11 @@ async fn raw_client() -> tokio_postgres::Client {
 #[test]
 fn processes_connecting_at_once_migrate_the_schema_once() {
     block_on(async {
-        let schema = unique_schema("migrate");
-        let _scratch = Scratch { schema: schema.clone() };
+        let scratch = ScratchSchema::new(unique_schema("migrate"));
+        let schema = scratch.name();
         let connecting: Vec<_> = (0..4)
             .map(|_| {
-                let url = schema_url(&schema);
+                let url = scratch.url();
                 tokio::spawn(async move { PostgresStore::connect(&url).await })
             })
             .collect();
@@ -53,10 +53,10 @@ fn processes_connecting_at_once_migrate_the_schema_once() {
 fn a_schema_of_a_newer_layout_is_refused() {
     block_on(async {
         let store = test_store("newer").await;
-        let schema = &store.guard.schema;
+        let schema = store.guard.name();
         let client = raw_client().await;
         client.execute(&format!("INSERT INTO {schema}.factum_migrations (version) VALUES (99)"), &[]).await.unwrap();
-        let refused = PostgresStore::connect(&schema_url(schema)).await.expect_err("a newer layout is refused");
+        let refused = PostgresStore::connect(&store.guard.url()).await.expect_err("a newer layout is refused");
         let StoreError::Backend(source) = &refused else { panic!("not a backend error: {refused:?}") };
         let newer = source.downcast_ref::<UnsupportedSchemaVersion>().expect("an unsupported schema version");
         assert_eq!((newer.found, newer.supported), (99, SCHEMA_VERSION));
@@ -121,9 +121,8 @@ fn checkpoints_and_snapshots_are_kept_for_every_connection() {
 fn postgres_urls_connect_through_any_store() {
     use factum::store::{AnyStore, StoreUrlError};
     block_on(async {
-        let schema = unique_schema("any");
-        let _scratch = Scratch { schema: schema.clone() };
-        let url = schema_url(&schema);
+        let scratch = ScratchSchema::new(unique_schema("any"));
+        let (schema, url) = (scratch.name(), scratch.url());
         let store = AnyStore::connect(&url).await.expect("a postgres URL connects");
         let AnyStore::Postgres(postgres) = &store else { panic!("not a PostgreSQL store: {store:?}") };
         assert_eq!(postgres.schema(), schema);

@@ -40,7 +40,7 @@ fn a_follower_sees_late_commits_with_lower_positions_once_and_in_order() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
     runtime.block_on(async {
         let store = test_store("watermark").await;
-        let schema = store.guard.schema.clone();
+        let schema = store.guard.name().to_owned();
         for held in 0..HELD {
             store.append(&format!("Held-{held}"), ExpectedVersion::NoStream, two_events("Opened")).await.unwrap();
         }

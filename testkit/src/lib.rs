@@ -7,5 +7,7 @@
 pub mod conformance;
 mod guarded;
 pub mod live;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 pub use guarded::Guarded;

@@ -6,35 +6,13 @@
 
 mod common;
 
-use factum::store::postgres::tokio_postgres;
 use factum::types::Uuid;
-
-fn postgres_url() -> String {
-    std::env::var("FACTUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// Drops the test's schema when dropped.
-struct Schema(String);
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let dropped = runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&postgres_url(), tokio_postgres::NoTls).await?;
-            tokio::spawn(connection);
-            client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0)).await
-        });
-        if let Err(error) = dropped {
-            eprintln!("could not drop the test schema `{}`: {error}", self.0);
-        }
-    }
-}
+use factum_testkit::postgres::ScratchSchema;
 
 #[test]
 fn several_processes_fill_one_conference_exactly_on_postgres() {
-    let schema = Schema(format!("test_conference_{}", std::process::id()));
-    let separator = if postgres_url().contains('?') { '&' } else { '?' };
-    let url = format!("{}{separator}schema={}", postgres_url(), schema.0);
+    let schema = ScratchSchema::new(format!("test_conference_{}", std::process::id()));
+    let url = schema.url();
     let conference = Uuid::new_v4();
     let loaded = common::fill_from_processes(&url, conference, 3, 60, 100);
 

@@ -13,6 +13,7 @@ use customers_example::{CategoryCount, CustomerRow};
 use factum::store::sqlite::SqliteStore;
 use factum::store::{AnyStore, StreamAppend};
 use factum::{Aggregate, EventStore, ExpectedVersion, Metadata, NewEvent, Timestamp};
+use factum_testkit::postgres::ScratchSchema;
 use proptest::prelude::*;
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -305,28 +306,6 @@ proptest! {
     }
 }
 
-/// The PostgreSQL server of the tests (`FACTUM_TEST_POSTGRES`); a test that cannot reach it fails.
-fn postgres_url() -> String {
-    std::env::var("FACTUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// Drops a PostgreSQL schema when dropped.
-struct Schema(String);
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        use factum::store::postgres::tokio_postgres;
-        let dropped = block_on(async {
-            let (client, connection) = tokio_postgres::connect(&postgres_url(), tokio_postgres::NoTls).await?;
-            tokio::spawn(connection);
-            client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0)).await
-        });
-        if let Err(error) = dropped {
-            eprintln!("could not drop the test schema `{}`: {error}", self.0);
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
 
@@ -335,9 +314,8 @@ proptest! {
     fn the_postgres_tables_equal_a_replay(steps in proptest::collection::vec(step(), 0..24)) {
         static CASE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let case = CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let schema = Schema(format!("test_customers_{}_{case}", std::process::id()));
-        let separator = if postgres_url().contains('?') { '&' } else { '?' };
-        let url = format!("{}{separator}schema={}", postgres_url(), schema.0);
+        let schema = ScratchSchema::new(format!("test_customers_{}_{case}", std::process::id()));
+        let url = schema.url();
         let mut in_log_order = events(&steps);
         in_log_order.sort_by_key(|(time, _, _)| *time);
         block_on(async {

@@ -15,6 +15,7 @@ use factum::store::postgres::{tokio_postgres, PostgresStore};
 use factum::store::sqlite::SqliteStore;
 use factum::types::Uuid;
 use factum::{Aggregate, CheckpointStore, EventSet, EventStore, ExpectedVersion, Metadata, NewEvent, ProjectionRunner};
+use factum_testkit::postgres::{server_url, ScratchSchema};
 use orders_example::schema::{
     LineItem, Order, OrderCancelled, OrderCreated, OrderEvent, OrderShipped, OrderSummary, OrderSummaryEvent,
     PaymentReceived, PaymentRejected,
@@ -211,13 +212,9 @@ fn a_killed_runner_applies_each_event_exactly_once() {
     killed_runs_apply_each_event_once(&runtime, &target);
 }
 
-fn postgres_url() -> String {
-    std::env::var("FACTUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
 /// A client of the server outside any store, for the test's own bookkeeping.
 async fn server() -> tokio_postgres::Client {
-    let url = postgres_url();
+    let url = server_url();
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap_or_else(|error| panic!("PostgreSQL at `{url}` cannot be reached: {error}"));
@@ -225,32 +222,14 @@ async fn server() -> tokio_postgres::Client {
     client
 }
 
-/// Drops the test's schema when dropped.
-struct Schema(String);
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let dropped = runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&postgres_url(), tokio_postgres::NoTls).await?;
-            tokio::spawn(connection);
-            client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0)).await
-        });
-        if let Err(error) = dropped {
-            eprintln!("could not drop the test schema `{}`: {error}", self.0);
-        }
-    }
-}
-
 #[test]
 fn a_killed_runner_applies_each_event_exactly_once_on_postgres() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.subsec_nanos());
-    let schema = Schema(format!("test_orders_crash_{}_{nanos}", std::process::id()));
+    let schema = ScratchSchema::new(format!("test_orders_crash_{}_{nanos}", std::process::id()));
     // The runner's sessions carry the schema's name, so that the test can tell when a killed runner's are over.
-    let separator = if postgres_url().contains('?') { '&' } else { '?' };
-    let url = format!("{}{separator}schema={}", postgres_url(), schema.0);
-    let runner_url = format!("{url}&application_name={}", schema.0);
+    let url = schema.url();
+    let runner_url = format!("{url}&application_name={}", schema.name());
     let store = runtime
         .block_on(PostgresStore::connect(&url))
         .unwrap_or_else(|error| panic!("PostgreSQL at `{url}` cannot be reached: {error}"));
@@ -258,11 +237,13 @@ fn a_killed_runner_applies_each_event_exactly_once_on_postgres() {
     let settle = |runtime: &Runtime| {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let sessions = runtime
-                .block_on(
-                    client.query_one("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", &[&schema.0]),
-                )
-                .expect("the server lists its sessions");
+            let sessions =
+                runtime
+                    .block_on(client.query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                        &[&schema.name()],
+                    ))
+                    .expect("the server lists its sessions");
             if sessions.get::<_, i64>(0) == 0 {
                 return;
             }
