@@ -165,7 +165,7 @@ async fn demo(url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
         state.reservations.len()
     );
 
-    println!("\n== the SeatAvailability projection (a table in the store's file)");
+    println!("\n== the SeatAvailability projection (a table beside the events: in the store's file or schema)");
     match availability(service.store()).await {
         Ok(conferences) => {
             for row in conferences {

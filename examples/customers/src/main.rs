@@ -161,7 +161,8 @@ async fn demo(url: &str) -> Result<(), Box<dyn std::error::Error>> {
     println!("event store: {url}\n");
     let store = AnyStore::connect(url).await?;
     if !store.read_all(&LogQuery::all().limit(1)).await?.is_empty() {
-        return Err(format!("the demo writes its own history, and `{url}` is not empty: give it an empty store").into());
+        let hint = "give it an empty store (on PostgreSQL, a schema of its own: `?schema=NAME`)";
+        return Err(format!("the demo writes its own history, and `{url}` is not empty: {hint}").into());
     }
 
     println!("== history of February 2021, imported with the times it was recorded at");

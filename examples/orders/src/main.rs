@@ -69,14 +69,17 @@ enum Mode {
     Inventory { store: String, bus: BusOptions },
 }
 
-const USAGE: &str = "usage: orders-example [relay|inventory] [STORE] [--bus URL] [--stream NAME] [--prefix PREFIX]";
+const USAGE: &str =
+    "usage: orders-example [relay|inventory] [STORE | --store STORE] [--bus URL] [--stream NAME] [--prefix PREFIX]";
 
+/// The command line: the store is given as `STORE` or, as the other examples take it, `--store STORE`.
 fn parse_arguments(arguments: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     let mut positional = Vec::new();
-    let (mut bus_url, mut stream, mut prefix) = (None, None, None);
+    let (mut store_flag, mut bus_url, mut stream, mut prefix) = (None, None, None, None);
     let mut arguments = arguments.into_iter();
     while let Some(argument) = arguments.next() {
         let slot = match argument.as_str() {
+            "--store" => &mut store_flag,
             "--bus" => &mut bus_url,
             "--stream" => &mut stream,
             "--prefix" => &mut prefix,
@@ -94,18 +97,22 @@ fn parse_arguments(arguments: impl IntoIterator<Item = String>) -> Result<Mode, 
         options.prefix = prefix.unwrap_or(options.prefix);
         options
     });
-    let mut positional = positional.into_iter();
-    let first = positional.next();
-    let mode = match first.as_deref() {
-        Some(command @ ("relay" | "inventory")) => {
-            let store = positional.next().ok_or_else(|| format!("`{command}` takes a store URL\n{USAGE}"))?;
+    let mut positional = positional.into_iter().peekable();
+    let command = positional.next_if(|first| first == "relay" || first == "inventory");
+    let store = match (store_flag, positional.next()) {
+        (Some(_), Some(_)) => return Err(format!("the store is given twice: as `STORE` and as `--store`\n{USAGE}")),
+        (flag, argument) => flag.or(argument),
+    };
+    let mode = match command.as_deref() {
+        Some(command) => {
+            let store = store.ok_or_else(|| format!("`{command}` takes a store URL\n{USAGE}"))?;
             let bus = bus.ok_or_else(|| format!("`{command}` takes `--bus URL`\n{USAGE}"))?;
             match command {
                 "relay" => Mode::Relay { store, bus },
                 _ => Mode::Inventory { store, bus },
             }
         }
-        _ => Mode::Demo { store: first, bus },
+        None => Mode::Demo { store, bus },
     };
     match positional.next() {
         Some(extra) => Err(format!("unexpected argument `{extra}`\n{USAGE}")),

@@ -355,6 +355,21 @@ fn check_usage_error(arguments: &[&str], expected: &str) {
     assert_eq!(stderr.lines().next().unwrap_or_default(), expected, "{arguments:?}");
 }
 
+/// The store is the argument `STORE` or, as the other examples take it, `--store STORE`; not both.
+#[test]
+fn the_store_is_an_argument_or_the_store_option() {
+    for arguments in [&["memory:"][..], &["--store", "memory:"]] {
+        let (succeeded, stdout, stderr) = run_example(arguments);
+        assert!(succeeded, "{arguments:?}: {stderr}");
+        assert_eq!(stdout.lines().next(), Some("event store: memory:"), "{arguments:?}");
+    }
+    check_usage_error(
+        &["memory:", "--store", "memory:"],
+        "error: the store is given twice: as `STORE` and as `--store`",
+    );
+    check_usage_error(&["relay", "--store", "sqlite:x.db"], "error: `relay` takes `--bus URL`");
+}
+
 #[test]
 fn the_bus_commands_say_what_they_lack() {
     check_usage_error(&["relay", "sqlite:x.db"], "error: `relay` takes `--bus URL`");
